@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
 TEST_DB=${ODOO_TEST_DB:-odoo_addons_test}
-CONFIG="$STATE_DIR/test.conf"
+CONFIG="$STATE_DIR/test-$TEST_DB.conf"
 
 if ! have_odoo18; then
     if [ "${CI:-}" = "true" ]; then
