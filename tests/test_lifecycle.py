@@ -27,13 +27,24 @@ mods.button_immediate_uninstall()
 
 def _odoo(db, *args, stdin=None):
     cmd = [
-        sys.executable, "-m", "odoo", *args[:1], "-d", db,
-        "--addons-path", str(REPO),
-        "--db_host", config["db_host"] or "localhost",
-        "--db_user", config["db_user"],
-        "--db_password", config["db_password"],
-        "--data-dir", config["data_dir"],
-        "--log-level", "warn",
+        sys.executable,
+        "-m",
+        "odoo",
+        *args[:1],
+        "-d",
+        db,
+        "--addons-path",
+        str(REPO),
+        "--db_host",
+        config["db_host"] or "localhost",
+        "--db_user",
+        config["db_user"],
+        "--db_password",
+        config["db_password"],
+        "--data-dir",
+        config["data_dir"],
+        "--log-level",
+        "warn",
         "--no-http",
         *args[1:],
     ]
@@ -47,8 +58,10 @@ def _odoo(db, *args, stdin=None):
 
 def _query(db, sql, params=()):
     conn = psycopg2.connect(
-        dbname=db, host=config["db_host"] or "localhost",
-        user=config["db_user"], password=config["db_password"],
+        dbname=db,
+        host=config["db_host"] or "localhost",
+        user=config["db_user"],
+        password=config["db_password"],
     )
     try:
         with conn.cursor() as cr:
@@ -59,7 +72,9 @@ def _query(db, sql, params=()):
 
 
 def _module_states(db):
-    return dict(_query(db, "SELECT name, state FROM ir_module_module WHERE name = ANY(%s)", (APPS,)))
+    return dict(
+        _query(db, "SELECT name, state FROM ir_module_module WHERE name = ANY(%s)", (APPS,))
+    )
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +83,10 @@ def fresh_db():
     _odoo(db, "server", "-i", ",".join(APPS), "--without-demo=all", "--stop-after-init")
     yield db
     conn = psycopg2.connect(
-        dbname="postgres", host=config["db_host"] or "localhost",
-        user=config["db_user"], password=config["db_password"],
+        dbname="postgres",
+        host=config["db_host"] or "localhost",
+        user=config["db_user"],
+        password=config["db_password"],
     )
     conn.autocommit = True
     with conn.cursor() as cr:
@@ -88,25 +105,29 @@ def test_manifests_declare_applications():
 
 
 def test_install_without_demo(fresh_db):
-    assert _module_states(fresh_db) == {app: "installed" for app in APPS}
+    assert _module_states(fresh_db) == dict.fromkeys(APPS, "installed")
     demo = _query(fresh_db, "SELECT bool_or(demo) FROM ir_module_module WHERE state = 'installed'")
     assert demo == [(False,)]
 
 
 def test_upgrade_is_clean(fresh_db):
     _odoo(fresh_db, "server", "-u", ",".join(APPS), "--stop-after-init")
-    assert _module_states(fresh_db) == {app: "installed" for app in APPS}
+    assert _module_states(fresh_db) == dict.fromkeys(APPS, "installed")
 
 
 def test_uninstall_keeps_host_data(fresh_db):
     _odoo(fresh_db, "shell", stdin=UNINSTALL_SCRIPT)
-    assert _module_states(fresh_db) == {app: "uninstalled" for app in APPS}
+    assert _module_states(fresh_db) == dict.fromkeys(APPS, "uninstalled")
     leads = _query(fresh_db, "SELECT email_from FROM crm_lead WHERE name = %s", (HOST_MARKER,))
     assert leads == [("keep@example.com",)]
-    partners = _query(fresh_db, "SELECT count(*) FROM res_partner WHERE name = %s",
-                      (f"{HOST_MARKER} partner",))
+    partners = _query(
+        fresh_db, "SELECT count(*) FROM res_partner WHERE name = %s", (f"{HOST_MARKER} partner",)
+    )
     assert partners == [(1,)]
     # The addons' own tables are gone with them.
-    tables = _query(fresh_db, "SELECT tablename FROM pg_tables WHERE tablename LIKE 'crm_guardian%%' "
-                              "OR tablename LIKE 'service_job%%'")
+    tables = _query(
+        fresh_db,
+        "SELECT tablename FROM pg_tables WHERE tablename LIKE 'crm_guardian%%' "
+        "OR tablename LIKE 'service_job%%'",
+    )
     assert tables == []

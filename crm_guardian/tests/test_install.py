@@ -14,5 +14,7 @@ class TestCrmGuardianInstall(TransactionCase):
         viewer = self.env.ref("crm_guardian.group_crm_guardian_user")
         manager = self.env.ref("crm_guardian.group_crm_guardian_manager")
         self.assertIn(viewer, manager.implied_ids)
-        self.assertEqual(viewer.category_id, self.env.ref("crm_guardian.module_category_crm_guardian"))
+        self.assertEqual(
+            viewer.category_id, self.env.ref("crm_guardian.module_category_crm_guardian")
+        )
         self.assertIn(manager, self.env.ref("base.user_admin").groups_id)
