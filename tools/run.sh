@@ -15,10 +15,17 @@ ensure_debian_packages
 ensure_postgres
 write_config "$CONFIG" "$RUN_DB" "$PORT" 1
 
+ADDONS=$(repo_addons)
 if db_exists "$RUN_DB"; then
-    say "Reusing database $RUN_DB (demo data is not loaded again)"
+    # Upgrade what is installed (-u never reloads demo data), install what is new.
+    INSTALLED=$(PGPASSWORD=$DB_PASSWORD psql -h "$DB_HOST" -U "$DB_USER" -d "$RUN_DB" -tAc \
+        "SELECT string_agg(name, ',') FROM ir_module_module
+         WHERE state = 'installed' AND name = ANY(string_to_array('$ADDONS', ','))")
+    NEW=$(comm -23 <(tr , '\n' <<<"$ADDONS" | sort) <(tr , '\n' <<<"$INSTALLED" | sort) | paste -sd,)
+    say "Reusing database $RUN_DB: upgrading ${INSTALLED:-nothing}${NEW:+, installing $NEW}"
+    "$PYTHON" -m odoo -c "$CONFIG" -d "$RUN_DB" ${INSTALLED:+-u "$INSTALLED"} ${NEW:+-i "$NEW"} \
+        --stop-after-init --no-http --log-level=warn || die "upgrading $RUN_DB failed"
 else
-    ADDONS=$(repo_addons)
     say "Creating database $RUN_DB with $ADDONS and demo data (about a minute)"
     "$PYTHON" -m odoo -c "$CONFIG" -d "$RUN_DB" -i "$ADDONS" --stop-after-init --no-http \
         --log-level=warn || die "creating $RUN_DB failed"
