@@ -3,19 +3,30 @@
     "version": "18.0.1.0.0",
     "category": "Services/Service Desk",
     "summary": "Repair & work orders: intake, diagnosis, approval, job sheet, portal",
-    "description": """
-Service Desk runs repair shops and service teams: jobs with stages, technicians,
-diagnosis, checklists, industry templates and custom fields per category; a kanban
-board; the customer portal, public tracking and online approval; a printable job
-sheet with a QR code; quotations and invoices linked to the job.
-""",
     "author": "Guardian Apps",
     "website": "https://github.com/guardian-apps/odoo-addons",
     "license": "LGPL-3",
     "depends": ["mail", "portal", "utm", "contacts", "sale"],
     "data": [
         "security/service_desk_security.xml",
+        "security/ir.model.access.csv",
+        "security/service_desk_rules.xml",
+        "data/ir_sequence_data.xml",
+        "data/service_stage_data.xml",
+        "data/service_checklist_template_data.xml",
+        "data/service_industry_template_data.xml",
+        "views/service_job_views.xml",
+        "views/service_stage_views.xml",
+        "views/service_category_views.xml",
+        "views/service_checklist_template_views.xml",
+        "views/service_industry_template_views.xml",
+        "views/res_partner_views.xml",
+        "views/sale_order_views.xml",
+        "views/account_move_views.xml",
         "views/service_desk_menus.xml",
+    ],
+    "demo": [
+        "demo/service_desk_demo.xml",
     ],
     "application": True,
     "installable": True,

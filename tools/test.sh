@@ -27,6 +27,7 @@ write_config "$CONFIG" "$TEST_DB" "${ODOO_TEST_PORT:-8169}"
 say "Fresh test database $TEST_DB with $ADDONS (and demo data)"
 drop_db "$TEST_DB"
 LOG="$STATE_DIR/install-$TEST_DB.log"
+rm -f "$LOG"
 "$PYTHON" -m odoo -c "$CONFIG" -d "$TEST_DB" -i "$ADDONS" --stop-after-init --no-http \
     --log-level=warn --logfile="$LOG" || { tail -n 50 "$LOG"; die "installing $ADDONS failed"; }
 if grep -E ' (ERROR|CRITICAL) ' "$LOG" >/dev/null; then

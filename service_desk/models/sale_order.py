@@ -1,0 +1,40 @@
+from odoo import Command, fields, models
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    service_job_ids = fields.Many2many(
+        "service.job",
+        "service_job_sale_order_rel",
+        "order_id",
+        "job_id",
+        string="Service Jobs",
+        copy=False,
+        groups="service_desk.group_service_desk_own",
+    )
+    service_job_count = fields.Integer(
+        compute="_compute_service_job_count", groups="service_desk.group_service_desk_own"
+    )
+
+    def _compute_service_job_count(self):
+        for order in self:
+            order.service_job_count = len(order.service_job_ids)
+
+    def action_view_service_jobs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("service_desk.service_job_action")
+        action["domain"] = [("id", "in", self.service_job_ids.ids)]
+        if len(self.service_job_ids) == 1:
+            action.update(views=[(False, "form")], view_mode="form", res_id=self.service_job_ids.id)
+        return action
+
+    def _create_invoices(self, grouped=False, final=False, date=None):
+        moves = super()._create_invoices(grouped=grouped, final=final, date=date)
+        # sudo: salespeople without a Service Desk group invoice orders too; we only copy the
+        # order's existing job links onto its own invoices, no job data is read or shown.
+        for move in moves.sudo():
+            jobs = move.line_ids.sale_line_ids.order_id.service_job_ids
+            if jobs:
+                move.service_job_ids = [Command.link(job.id) for job in jobs]
+        return moves

@@ -1,0 +1,41 @@
+from odoo import fields, models
+
+
+class ServiceCategory(models.Model):
+    _name = "service.category"
+    _description = "Service Category"
+    _order = "sequence, name, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    color = fields.Integer()
+    company_id = fields.Many2one("res.company", index=True)
+    description = fields.Text(translate=True)
+    checklist_template_ids = fields.Many2many(
+        "service.checklist.template",
+        "service_category_checklist_template_rel",
+        "category_id",
+        "template_id",
+        string="Default Checklists",
+        check_company=True,
+        help="Checklists added to every new job of this category.",
+    )
+    service_product_id = fields.Many2one(
+        "product.product",
+        check_company=True,
+        domain=[("sale_ok", "=", True)],
+        help="Product used for the line of a quotation created from a job of this category.",
+    )
+    job_properties_definition = fields.PropertiesDefinition("Job Properties")
+    template_key = fields.Char(index="btree_not_null", copy=False, readonly=True)
+    job_count = fields.Integer(compute="_compute_job_count")
+
+    def _compute_job_count(self):
+        groups = self.env["service.job"]._read_group(
+            [("category_id", "in", self.ids)], ["category_id"], ["__count"]
+        )
+        counts = {category.id: count for category, count in groups}
+        for category in self:
+            category.job_count = counts.get(category.id, 0)

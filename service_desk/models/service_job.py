@@ -1,0 +1,437 @@
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import html2plaintext
+from odoo.tools.sql import create_index
+
+SEQUENCE_CODE = "service.job"
+
+
+class ServiceJob(models.Model):
+    _name = "service.job"
+    _description = "Service Job"
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "priority desc, date_deadline, id desc"
+    _check_company_auto = True
+    _rec_names_search = ["name", "title", "partner_id", "item_serial"]
+
+    # ------------------------------------------------------------
+    # DEFAULTS
+    # ------------------------------------------------------------
+
+    def _default_stage_id(self):
+        return self.env["service.stage"].search([], limit=1)
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    name = fields.Char(
+        string="Reference",
+        required=True,
+        readonly=True,
+        copy=False,
+        index="trigram",
+        default=lambda self: self.env._("New"),
+    )
+    title = fields.Char(string="Subject", tracking=True)
+    active = fields.Boolean(default=True)
+    color = fields.Integer()
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+    )
+    commercial_partner_id = fields.Many2one(
+        related="partner_id.commercial_partner_id", store=True, index=True
+    )
+    contact_id = fields.Many2one(
+        "res.partner",
+        check_company=True,
+        domain="[('id', 'child_of', commercial_partner_id)]",
+        help="Person to talk to at the customer.",
+    )
+    partner_email = fields.Char(related="partner_id.email", string="Email")
+    partner_phone = fields.Char(related="partner_id.phone", string="Phone")
+    source_id = fields.Many2one("utm.source", string="Lead Source", ondelete="set null")
+    category_id = fields.Many2one("service.category", index=True, tracking=True, check_company=True)
+    priority = fields.Selection(
+        [("0", "Normal"), ("1", "High"), ("2", "Urgent")],
+        default="0",
+        index=True,
+        tracking=True,
+    )
+    date_deadline = fields.Date(string="Due Date", index=True, tracking=True, copy=False)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Technician",
+        index=True,
+        tracking=True,
+        check_company=True,
+        default=lambda self: self.env.user,
+        domain=lambda self: [
+            ("groups_id", "in", self.env.ref("service_desk.group_service_desk_own").id),
+            ("share", "=", False),
+        ],
+    )
+    stage_id = fields.Many2one(
+        "service.stage",
+        index=True,
+        tracking=True,
+        copy=False,
+        # Not "restrict": uninstalling the addon deletes the shipped stages before the jobs'
+        # table; deleting a stage in use is refused by service.stage instead.
+        ondelete="set null",
+        default=_default_stage_id,
+        group_expand="_read_group_stage_ids",
+    )
+    is_closed = fields.Boolean(related="stage_id.is_closed", store=True, index=True)
+    date_closed = fields.Datetime(string="Closed On", readonly=True, copy=False)
+    # Item / asset
+    item_type = fields.Char(help="Phone, laptop, washing machine, car ...")
+    item_brand = fields.Char(string="Brand")
+    item_model = fields.Char(string="Model")
+    item_serial = fields.Char(string="Serial / IMEI", index="btree_not_null", tracking=True)
+    item_accessories = fields.Text(string="Accessories Received")
+    item_condition = fields.Text(string="Condition on Intake")
+    # Issue and diagnosis
+    description = fields.Html(string="Issue Description")
+    diagnosis_summary = fields.Text(string="Diagnosis")
+    fault_found = fields.Text()
+    suggested_solution = fields.Text()
+    internal_note = fields.Html(string="Internal Notes", help="Never shown to the customer.")
+    customer_note = fields.Html(
+        string="Customer Notes", help="Shown to the customer (portal, job sheet)."
+    )
+    # Custom fields per category
+    job_properties = fields.Properties(
+        "Properties", definition="category_id.job_properties_definition", copy=True
+    )
+    # Checklist
+    checklist_template_ids = fields.Many2many(
+        "service.checklist.template",
+        "service_job_checklist_template_rel",
+        "job_id",
+        "template_id",
+        string="Checklists",
+        check_company=True,
+    )
+    checklist_line_ids = fields.One2many(
+        "service.checklist.line", "job_id", string="Checklist", copy=False
+    )
+    checklist_total_count = fields.Integer(compute="_compute_checklist", store=True)
+    checklist_done_count = fields.Integer(compute="_compute_checklist", store=True)
+    checklist_progress = fields.Float(compute="_compute_checklist", store=True, aggregator="avg")
+    # Billing
+    sale_order_ids = fields.Many2many(
+        "sale.order",
+        "service_job_sale_order_rel",
+        "job_id",
+        "order_id",
+        string="Quotations",
+        copy=False,
+        check_company=True,
+        domain="[('partner_id', 'child_of', commercial_partner_id)]",
+    )
+    invoice_ids = fields.Many2many(
+        "account.move",
+        "service_job_account_move_rel",
+        "job_id",
+        "move_id",
+        string="Invoices",
+        copy=False,
+        check_company=True,
+        domain="[('move_type', 'in', ('out_invoice', 'out_refund')),"
+        " ('partner_id', 'child_of', commercial_partner_id)]",
+    )
+    sale_order_count = fields.Integer(compute="_compute_sale_order_count")
+    invoice_count = fields.Integer(compute="_compute_invoice_count")
+
+    def init(self):  # pylint: disable=missing-return
+        super().init()
+        # The default order (see _order) of the list, and of each kanban column.
+        create_index(
+            self.env.cr,
+            "service_job_priority_deadline_id_idx",
+            self._table,
+            ["priority DESC", "date_deadline", "id DESC"],
+        )
+        create_index(
+            self.env.cr,
+            "service_job_stage_priority_deadline_id_idx",
+            self._table,
+            ["stage_id", "priority DESC", "date_deadline", "id DESC"],
+        )
+        # The own-jobs record rule filters on the creator too.
+        create_index(self.env.cr, "service_job_create_uid_idx", self._table, ["create_uid"])
+
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
+    @api.depends("checklist_line_ids.is_done")
+    def _compute_checklist(self):
+        for job in self:
+            lines = job.checklist_line_ids
+            done = len(lines.filtered("is_done"))
+            job.checklist_total_count = len(lines)
+            job.checklist_done_count = done
+            job.checklist_progress = 100.0 * done / len(lines) if lines else 0.0
+
+    @api.depends("sale_order_ids")
+    def _compute_sale_order_count(self):
+        for job in self:
+            job.sale_order_count = len(job.sale_order_ids)
+
+    @api.depends("invoice_ids", "sale_order_ids.invoice_ids")
+    def _compute_invoice_count(self):
+        for job in self:
+            job.invoice_count = len(job._get_invoices())
+
+    def _compute_access_url(self):  # pylint: disable=missing-return
+        super()._compute_access_url()
+        for job in self:
+            job.access_url = f"/my/service_jobs/{job.id}"
+
+    @api.depends("name", "title")
+    def _compute_display_name(self):
+        for job in self:
+            job.display_name = f"{job.name} - {job.title}" if job.title else job.name
+
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        return stages.search([("active", "=", True)], order=stages._order)
+
+    def _track_template(self, changes):
+        res = super()._track_template(changes)
+        job = self[0]
+        if "stage_id" in changes and job.stage_id.mail_template_id:
+            res["stage_id"] = (
+                job.stage_id.mail_template_id,
+                {
+                    "auto_delete_keep_log": False,
+                    "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+                    "email_layout_xmlid": "mail.mail_notification_light",
+                },
+            )
+        return res
+
+    # ------------------------------------------------------------
+    # ONCHANGES
+    # ------------------------------------------------------------
+
+    @api.onchange("partner_id")
+    def _onchange_partner_id(self):
+        if self.contact_id and self.contact_id.commercial_partner_id != self.commercial_partner_id:
+            self.contact_id = False
+
+    @api.onchange("category_id")
+    def _onchange_category_id(self):
+        if self.category_id.checklist_template_ids:
+            self.checklist_template_ids |= self.category_id.checklist_template_ids
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        new_label = self.env._("New")
+        for vals in vals_list:
+            if not vals.get("name") or vals["name"] == new_label:
+                company = self.env["res.company"].browse(
+                    vals.get("company_id") or self.env.company.id
+                )
+                vals["name"] = self._next_reference(company)
+        jobs = super().create(vals_list)
+        jobs._sync_checklists()
+        jobs.filtered("is_closed").date_closed = fields.Datetime.now()
+        return jobs
+
+    def write(self, vals):
+        if vals.get("stage_id"):
+            new_stage = self.env["service.stage"].browse(vals["stage_id"])
+            self._check_stage_move(new_stage)
+            vals["date_closed"] = fields.Datetime.now() if new_stage.is_closed else False
+        res = super().write(vals)
+        if {"category_id", "checklist_template_ids"} & set(vals):
+            self._sync_checklists()
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_billed(self):
+        # sudo: a manager without accounting rights may delete jobs; only the state of the
+        # linked invoices is checked, nothing of them is returned or changed.
+        if self.sudo().invoice_ids.filtered(lambda move: move.state == "posted"):
+            raise UserError(
+                self.env._("You cannot delete a job linked to a posted invoice; archive it.")
+            )
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_create_quotation(self):
+        self.ensure_one()
+        order = self.env["sale.order"].create(self._prepare_quotation_values())
+        self.sale_order_ids = [Command.link(order.id)]
+        self.message_post(
+            body=Markup(self.env._("Quotation %s created.")) % order._get_html_link(),
+            subtype_xmlid="mail.mt_note",
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "sale.order",
+            "res_id": order.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    def action_view_quotations(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sale.action_quotations_with_onboarding"
+        )
+        action["domain"] = [("id", "in", self.sale_order_ids.ids)]
+        action["context"] = {
+            "default_partner_id": self.partner_id.id,
+            "default_service_job_ids": [Command.link(self.id)],
+        }
+        if len(self.sale_order_ids) == 1:
+            action.update(views=[(False, "form")], view_mode="form", res_id=self.sale_order_ids.id)
+        return action
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        invoices = self._get_invoices()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [("id", "in", invoices.ids)]
+        action["context"] = {"default_move_type": "out_invoice", "create": False}
+        if len(invoices) == 1:
+            action.update(views=[(False, "form")], view_mode="form", res_id=invoices.id)
+        return action
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _next_reference(self, company):
+        """Next job reference from the company's own numbering series."""
+        sequences = self.env["ir.sequence"]
+        # sudo: internal users may only read ir.sequence. We create the company's own series,
+        # copied from the shipped one, with fixed values: no user input reaches it.
+        if not sequences.sudo().search_count(
+            [("code", "=", SEQUENCE_CODE), ("company_id", "=", company.id)], limit=1
+        ):
+            shipped = self.env.ref("service_desk.seq_service_job", raise_if_not_found=False)
+            sequence = sequences.sudo().create(
+                {
+                    "name": self.env._("Service Job (%(company)s)", company=company.name),
+                    "code": SEQUENCE_CODE,
+                    "company_id": company.id,
+                    "prefix": shipped.sudo().prefix if shipped else "SJ/",
+                    "padding": shipped.sudo().padding if shipped else 5,
+                }
+            )
+            # An xml id of the addon (noupdate: kept by upgrades) so uninstalling removes it.
+            self.env["ir.model.data"].sudo().create(
+                {
+                    "module": "service_desk",
+                    "name": f"seq_service_job_company_{company.id}",
+                    "model": "ir.sequence",
+                    "res_id": sequence.id,
+                    "noupdate": True,
+                }
+            )
+        return sequences.with_company(company).next_by_code(SEQUENCE_CODE)
+
+    def _check_stage_move(self, new_stage):
+        for job in self:
+            if not job.stage_id._is_move_allowed(new_stage):
+                allowed = ", ".join(job.stage_id.allowed_next_stage_ids.mapped("name"))
+                raise UserError(
+                    self.env._(
+                        "%(job)s cannot move from stage '%(current)s' to '%(to)s'. "
+                        "Allowed next stages: %(allowed)s.",
+                        job=job.display_name,
+                        current=job.stage_id.name,
+                        to=new_stage.name,
+                        allowed=allowed,
+                    )
+                )
+            if new_stage.requires_checklist_complete and new_stage != job.stage_id:
+                open_lines = job.checklist_line_ids.filtered(lambda line: not line.is_done)
+                if open_lines:
+                    raise UserError(
+                        self.env._(
+                            "%(job)s cannot enter stage '%(stage)s' until its checklist is "
+                            "complete. Still to do: %(lines)s.",
+                            job=job.display_name,
+                            stage=new_stage.name,
+                            lines=", ".join(open_lines.mapped("name")),
+                        )
+                    )
+
+    def _sync_checklists(self):
+        """Add the lines of the job's and its category's checklist templates not yet on it."""
+        line_vals = []
+        to_link = []
+        for job in self:
+            templates = job.checklist_template_ids | job.category_id.checklist_template_ids
+            missing = templates - job.checklist_line_ids.template_id
+            for template in missing:
+                line_vals += [
+                    {
+                        "job_id": job.id,
+                        "template_id": template.id,
+                        "name": item.name,
+                        "sequence": template.sequence * 1000 + item.sequence,
+                    }
+                    for item in template.line_ids
+                ]
+            if templates - job.checklist_template_ids:
+                to_link.append((job, templates - job.checklist_template_ids))
+        if line_vals:
+            self.env["service.checklist.line"].create(line_vals)
+        # The lines exist now, so the write below finds nothing left to add.
+        for job, templates in to_link:
+            job.checklist_template_ids = [Command.link(template.id) for template in templates]
+
+    def _get_invoices(self):
+        self.ensure_one()
+        return self.invoice_ids | self.sale_order_ids.invoice_ids
+
+    def _prepare_quotation_values(self):
+        self.ensure_one()
+        item = " ".join(filter(None, [self.item_type, self.item_brand, self.item_model]))
+        if self.item_serial:
+            item = f"{item} ({self.item_serial})" if item else self.item_serial
+        issue = html2plaintext(self.description or "").strip() or self.title or ""
+        line_name = "\n".join(filter(None, [f"{self.name}: {item}" if item else self.name, issue]))
+        product = self.category_id.service_product_id
+        if product:
+            line = {"product_id": product.id, "name": line_name, "product_uom_qty": 1.0}
+        else:
+            line = {"display_type": "line_note", "name": line_name}
+        return {
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "origin": self.name,
+            "user_id": self.env.user.id,
+            "source_id": self.source_id.id,
+            "order_line": [Command.create(line)],
+            "service_job_ids": [Command.link(self.id)],
+        }
