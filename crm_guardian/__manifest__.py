@@ -3,20 +3,28 @@
     "version": "18.0.1.0.0",
     "category": "Sales/CRM",
     "summary": "CRM health & follow-up: what needs attention today, and why",
-    "description": """
-CRM Guardian scans leads, quotations, invoices and contacts every night and lists
-what needs attention today: stale leads, quotations and invoices to chase,
-incomplete records, possible duplicates. Every finding explains itself and links
-to the record; nothing in the CRM is ever changed by the guardian.
-""",
     "author": "Guardian Apps",
     "website": "https://github.com/guardian-apps/odoo-addons",
     "license": "LGPL-3",
     "depends": ["crm", "sale"],
     "data": [
         "security/crm_guardian_security.xml",
+        "security/ir.model.access.csv",
+        "security/crm_guardian_alert_security.xml",
+        "data/crm_guardian_rule_data.xml",
+        "data/crm_guardian_section_data.xml",
+        "data/ir_cron_data.xml",
+        "data/crm_guardian_alert_data.xml",
+        "data/crm_guardian_contracts_data.xml",
+        "views/crm_guardian_finding_views.xml",
+        "views/crm_guardian_rule_views.xml",
+        "views/crm_guardian_section_views.xml",
         "views/crm_guardian_menus.xml",
+        "views/crm_guardian_alert_views.xml",
+        "views/res_config_settings_views.xml",
     ],
+    "demo": ["demo/crm_guardian_rule_demo.xml"],
+    "external_dependencies": {"python": ["phonenumbers"]},
     "application": True,
     "installable": True,
 }

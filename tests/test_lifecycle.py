@@ -16,6 +16,12 @@ REPO = Path(__file__).resolve().parent.parent
 APPS = ["crm_guardian", "service_desk"]
 HOST_MARKER = "Lifecycle host lead"
 
+SCAN_SCRIPT = """
+env["crm.guardian.scan"]._scan()
+env["crm.guardian.alert"]._refresh_alerts()
+env.cr.commit()
+"""
+
 UNINSTALL_SCRIPT = f"""
 env["crm.lead"].create({{"name": "{HOST_MARKER}", "email_from": "keep@example.com"}})
 env["res.partner"].create({{"name": "{HOST_MARKER} partner"}})
@@ -113,6 +119,22 @@ def test_install_without_demo(fresh_db):
 def test_upgrade_is_clean(fresh_db):
     _odoo(fresh_db, "server", "-u", ",".join(APPS), "--stop-after-init")
     assert _module_states(fresh_db) == dict.fromkeys(APPS, "installed")
+
+
+def test_guardian_scans_without_oca_modules(fresh_db):
+    """The core guardian works with neither helpdesk_mgmt nor contract installed."""
+    oca = _query(
+        fresh_db,
+        "SELECT name FROM ir_module_module WHERE state = 'installed' AND name = ANY(%s)",
+        (["helpdesk_mgmt", "contract", "crm_guardian_helpdesk", "crm_guardian_contract"],),
+    )
+    assert oca == []
+    _odoo(fresh_db, "shell", stdin=SCAN_SCRIPT)
+    sections = _query(fresh_db, "SELECT DISTINCT section FROM crm_guardian_finding")
+    assert ("tickets",) not in sections
+    codes = [code for (code,) in _query(fresh_db, "SELECT code FROM crm_guardian_alert")]
+    assert "security_admin_default_password" in codes
+    assert not [code for code in codes if code.startswith("helpdesk_")]
 
 
 def test_uninstall_keeps_host_data(fresh_db):

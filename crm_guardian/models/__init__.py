@@ -3,3 +3,8 @@ from . import crm_guardian_rule
 from . import crm_guardian_finding
 from . import crm_guardian_section
 from . import res_partner
+from . import crm_guardian_alert
+from . import crm_guardian_alert_checks
+from . import crm_guardian_scan_contracts
+from . import res_config_settings
+from . import crm_guardian_section_setup

@@ -1,0 +1,362 @@
+"""CRM Guardian benchmark: data generator and measurements (not a test).
+
+Usage (from the repository root, after tools/test.sh or tools/run.sh set things up):
+
+    python3 bench/guardian_bench.py --leads 100000 --partners 30000 \
+        --invoices 50000 --quotations 10000
+
+It creates (or reuses) the database ``guardian_bench`` with crm_guardian and no demo data,
+fills it with generated leads, partners, quotations, invoices and chatter messages (set-based
+SQL, seconds even at a million rows), then measures in the same run:
+
+- the plain read: a SELECT of the columns the checks need, over the same tables (baseline);
+- a full scan (first run, creating every finding), a rescan with nothing changed, and a
+  rescan after touching 1% of the leads — as ratios to the plain read / the full scan;
+- the dashboard counts and the first findings page (80 rows) as server time, for a manager
+  and for a salesperson limited to own documents, against the first page of the CRM pipeline
+  list for the same user (baseline).
+
+Figures go to stdout and bench/results/guardian-<leads>.json. Machines are noisy: compare
+ratios, and run twice.
+"""
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DB = os.environ.get("GUARDIAN_BENCH_DB", "guardian_bench")
+CONFIG = REPO / ".odoo" / f"bench-{DB}.conf"
+
+
+def sh(*cmd):
+    subprocess.run(cmd, check=True, cwd=REPO)
+
+
+def prepare_database():
+    """A database with crm_guardian and no demo data (created once, then reused)."""
+    lib = f"source {REPO}/tools/lib.sh"
+    sh(
+        "bash",
+        "-c",
+        f"{lib} && ensure_postgres && write_config {CONFIG} {DB} 8269 && "
+        f"(db_exists {DB} || {sys.executable} -m odoo -c {CONFIG} -d {DB} -i crm_guardian "
+        f"--without-demo=all --stop-after-init --no-http --log-level=warn)",
+    )
+
+
+def timed(fn, repeat=1):
+    """Best wall time of ``repeat`` runs, in seconds, and the last result."""
+    best, result = None, None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        elapsed = time.perf_counter() - start
+        best = elapsed if best is None else min(best, elapsed)
+    return best, result
+
+
+# ----------------------------------------------------------------------
+# Data generator
+# ----------------------------------------------------------------------
+
+
+def generate(env, leads, partners, invoices, quotations):
+    cr = env.cr
+    cr.execute("SELECT count(*) FROM crm_lead WHERE name LIKE 'Bench lead %'")
+    if cr.fetchone()[0] >= leads:
+        print(f"data: reusing {leads} generated leads")
+        return
+    rnd = random.Random(42)
+    company = env.company
+    stages = env["crm.stage"].search([("is_won", "=", False)]).ids
+    users = env["res.users"]
+    for i in range(5):
+        login = f"bench_sales_{i}"
+        user = env["res.users"].search([("login", "=", login)])
+        users |= user or env["res.users"].create(
+            {
+                "name": f"Bench Salesperson {i}",
+                "login": login,
+                "groups_id": [
+                    (4, env.ref("sales_team.group_sale_salesman").id),
+                    (4, env.ref("crm_guardian.group_crm_guardian_user").id),
+                ],
+            }
+        )
+    team = env["crm.team"].search([], limit=1)
+    user_ids = "ARRAY[%s]" % ",".join(map(str, users.ids))
+    stage_ids = "ARRAY[%s]" % ",".join(map(str, stages))
+    print(
+        f"data: generating {partners} partners, {leads} leads, {quotations} quotations, "
+        f"{invoices} invoices"
+    )
+    # Partners: a fifth are companies; 1% share an email, 1% of company names collide
+    # after normalisation (ACME n Ltd / Acme n Limited).
+    cr.execute(
+        """
+        INSERT INTO res_partner (name, complete_name, is_company, email, email_normalized,
+                                 phone, active, type, company_id, autopost_bills,
+                                 create_date, write_date, create_uid, write_uid)
+        SELECT CASE WHEN g %% 5 = 0 AND g %% 100 = 0 THEN 'ACME ' || (g / 100) || ' Ltd.'
+                    WHEN g %% 5 = 0 AND g %% 100 = 5 THEN 'Acme ' || ((g - 5) / 100) || ' Limited'
+                    WHEN g %% 5 = 0 THEN 'Bench Company ' || g
+                    ELSE 'Bench Contact ' || g END,
+               'Bench partner ' || g, g %% 5 = 0,
+               CASE WHEN g %% 7 = 0 THEN NULL
+                    ELSE 'contact' || (CASE WHEN g %% 100 = 1 THEN g - 1 ELSE g END)
+                         || '@example' || (g %% 1000) || '.com' END,
+               CASE WHEN g %% 7 = 0 THEN NULL
+                    ELSE 'contact' || (CASE WHEN g %% 100 = 1 THEN g - 1 ELSE g END)
+                         || '@example' || (g %% 1000) || '.com' END,
+               CASE WHEN g %% 3 = 0 THEN NULL ELSE '+3247' || lpad(g::text, 7, '0') END,
+               true, 'contact', %s, 'no', now(), now(), 1, 1
+          FROM generate_series(1, %s) g
+        """,
+        [company.id, partners],
+    )
+    cr.execute(
+        "SELECT min(id), max(id) FROM res_partner WHERE complete_name LIKE 'Bench partner %%'"
+    )
+    pmin, pmax = cr.fetchone()
+    # Leads: 1% share an email, 1% a phone; last stage change spread over 60 days; one
+    # chatter message each (creation), a tenth with a recent message.
+    cr.execute(
+        f"""
+        INSERT INTO crm_lead (name, type, active, stage_id, user_id, team_id, company_id,
+                              partner_id, email_from, email_normalized, phone,
+                              phone_sanitized, contact_name, partner_name, probability,
+                              date_last_stage_update, create_date, write_date, create_uid,
+                              write_uid, priority)
+        SELECT 'Bench lead ' || g, CASE WHEN g %% 4 = 0 THEN 'lead' ELSE 'opportunity' END,
+               true, ({stage_ids})[1 + g %% array_length({stage_ids}, 1)],
+               CASE WHEN g %% 10 = 0 THEN NULL
+                    ELSE ({user_ids})[1 + g %% array_length({user_ids}, 1)] END,
+               %s, %s, %s + (g %% (%s - %s + 1)),
+               'lead' || (CASE WHEN g %% 100 = 1 THEN g - 1 ELSE g END) || '@bench.example',
+               'lead' || (CASE WHEN g %% 100 = 1 THEN g - 1 ELSE g END) || '@bench.example',
+               CASE WHEN g %% 9 = 0 THEN NULL ELSE '+3248' || lpad((CASE WHEN g %% 100 = 2
+                    THEN g - 1 ELSE g END)::text, 7, '0') END,
+               CASE WHEN g %% 9 = 0 THEN NULL ELSE '+3248' || lpad((CASE WHEN g %% 100 = 2
+                    THEN g - 1 ELSE g END)::text, 7, '0') END,
+               'Contact ' || g, CASE WHEN g %% 6 = 0 THEN NULL ELSE 'Lead Co ' || g END, 10,
+               now() - (g %% 60) * interval '1 day', now() - (g %% 90) * interval '1 day',
+               now(), 1, 1, '0'
+          FROM generate_series(1, %s) g
+        """,
+        [team.id or None, company.id, pmin, pmax, pmin, leads],
+    )
+    cr.execute(
+        """
+        INSERT INTO mail_message (model, res_id, message_type, body, date, author_id,
+                                  create_date, write_date, create_uid, write_uid)
+        SELECT 'crm.lead', id, 'notification', '<p>Lead created</p>',
+               CASE WHEN id % 10 = 0 THEN now() - interval '1 day' ELSE create_date END,
+               3, now(), now(), 1, 1
+          FROM crm_lead WHERE name LIKE 'Bench lead %'
+        """
+    )
+    currency = company.currency_id.id
+    cr.execute(
+        """
+        INSERT INTO sale_order (name, state, company_id, partner_id, partner_invoice_id,
+                                partner_shipping_id, date_order, validity_date, user_id,
+                                team_id, currency_id, amount_total, amount_untaxed,
+                                require_signature, create_date, write_date, create_uid,
+                                write_uid)
+        SELECT 'BENCH/SO/' || g, CASE WHEN g %% 3 = 0 THEN 'draft' ELSE 'sent' END, %s,
+               %s + (g %% (%s - %s + 1)), %s + (g %% (%s - %s + 1)),
+               %s + (g %% (%s - %s + 1)), now() - (g %% 40) * interval '1 day',
+               (now() + ((g %% 30) - 5) * interval '1 day')::date, %s, %s, %s,
+               100 + g %% 5000, 100 + g %% 5000, g %% 2 = 0, now(), now(), 1, 1
+          FROM generate_series(1, %s) g
+        """,
+        [
+            company.id,
+            pmin,
+            pmax,
+            pmin,
+            pmin,
+            pmax,
+            pmin,
+            pmin,
+            pmax,
+            pmin,
+            rnd.choice(users.ids),
+            team.id or None,
+            currency,
+            quotations,
+        ],
+    )
+    journal = env["account.journal"].search(
+        [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+    )
+    cr.execute(
+        """
+        INSERT INTO account_move (name, move_type, state, journal_id, company_id,
+                                  currency_id, partner_id, commercial_partner_id, date,
+                                  invoice_date, invoice_date_due, payment_state,
+                                  amount_total, amount_residual, amount_total_signed,
+                                  amount_residual_signed, invoice_user_id, auto_post,
+                                  create_date, write_date, create_uid, write_uid)
+        SELECT 'BENCH/INV/' || g, 'out_invoice', 'posted', %s, %s, %s,
+               %s + (g %% (%s - %s + 1)), %s + (g %% (%s - %s + 1)),
+               (now() - (g %% 120) * interval '1 day')::date,
+               (now() - (g %% 120) * interval '1 day')::date,
+               (now() - ((g %% 120) - 30) * interval '1 day')::date,
+               CASE WHEN g %% 3 = 0 THEN 'paid' ELSE 'not_paid' END,
+               100 + g %% 9000, CASE WHEN g %% 3 = 0 THEN 0 ELSE 100 + g %% 9000 END,
+               100 + g %% 9000, CASE WHEN g %% 3 = 0 THEN 0 ELSE 100 + g %% 9000 END,
+               %s, 'no', now(), now(), 1, 1
+          FROM generate_series(1, %s) g
+        """,
+        [
+            journal.id,
+            company.id,
+            currency,
+            pmin,
+            pmax,
+            pmin,
+            pmin,
+            pmax,
+            pmin,
+            rnd.choice(users.ids),
+            invoices,
+        ],
+    )
+    # The guardian's stored name key of the generated companies (computed by the ORM).
+    env.invalidate_all()
+    generated = env["res.partner"].search([("complete_name", "like", "Bench partner %")])
+    env.add_to_compute(env["res.partner"]._fields["guardian_name_key"], generated)
+    env.flush_all()
+    cr.execute("ANALYZE")
+    env.cr.commit()
+
+
+# ----------------------------------------------------------------------
+# Measurements
+# ----------------------------------------------------------------------
+
+PLAIN_READ = [
+    """SELECT id, type, active, stage_id, user_id, team_id, company_id, partner_id,
+              email_normalized, phone_sanitized, source_id, partner_name,
+              date_last_stage_update, create_date FROM crm_lead""",
+    """SELECT id, name, is_company, parent_id, email_normalized, phone, company_id, active
+         FROM res_partner""",
+    """SELECT id, state, date_order, validity_date, partner_id, user_id, team_id,
+              company_id, amount_total, require_signature FROM sale_order""",
+    """SELECT id, move_type, state, payment_state, invoice_date_due, amount_residual,
+              partner_id, invoice_user_id, company_id FROM account_move""",
+    """SELECT model, res_id, max(date) FROM mail_message GROUP BY model, res_id""",
+]
+
+
+def measure(env, leads):
+    cr = env.cr
+    figures = {}
+
+    def plain_read():
+        for query in PLAIN_READ:
+            cr.execute(query)
+            cr.fetchall()
+
+    figures["plain_read_s"], _ = timed(plain_read, repeat=3)
+    Finding = env["crm.guardian.finding"]
+    Scan = env["crm.guardian.scan"]
+    cr.execute("DELETE FROM crm_guardian_finding")
+    env.invalidate_all()
+    figures["full_scan_s"], _result = timed(Scan._scan)
+    env.cr.commit()
+    figures["findings"] = Finding.sudo().search_count([("state", "=", "open")])
+    figures["rescan_unchanged_s"], _ = timed(Scan._scan)
+    env.cr.commit()
+    cr.execute(
+        """UPDATE crm_lead SET date_last_stage_update = now(), write_date = now()
+            WHERE name LIKE 'Bench lead %' AND id % 100 = 0"""
+    )
+    env.invalidate_all()
+    figures["rescan_1pct_s"], _ = timed(Scan._scan)
+    env.cr.commit()
+
+    manager = env.ref("base.user_admin")
+    salesperson = env["res.users"].search([("login", "=", "bench_sales_0")])
+    spec = {
+        "name": {},
+        "check": {},
+        "section": {},
+        "reference_date": {},
+        "risk_score": {},
+        "user_id": {"fields": {"display_name": {}}},
+        "reason": {},
+        "state": {},
+    }
+    lead_spec = {
+        "name": {},
+        "stage_id": {"fields": {"display_name": {}}},
+        "user_id": {"fields": {"display_name": {}}},
+        "expected_revenue": {},
+    }
+    for label, user in (("manager", manager), ("salesperson", salesperson)):
+        uenv = env(user=user)
+
+        def dashboard(uenv=uenv):
+            uenv.invalidate_all()
+            return uenv["crm.guardian.section"].search([]).read(["open_count", "high_risk_count"])
+
+        def first_page(uenv=uenv):
+            uenv.invalidate_all()
+            return uenv["crm.guardian.finding"].web_search_read(
+                [("state", "=", "open")], spec, limit=80
+            )
+
+        def pipeline_page(uenv=uenv):
+            uenv.invalidate_all()
+            return uenv["crm.lead"].web_search_read(
+                [("type", "=", "opportunity")], lead_spec, limit=80
+            )
+
+        figures[f"dashboard_{label}_ms"] = timed(dashboard, repeat=5)[0] * 1000
+        figures[f"first_page_{label}_ms"] = timed(first_page, repeat=5)[0] * 1000
+        figures[f"pipeline_page_{label}_ms"] = timed(pipeline_page, repeat=5)[0] * 1000
+
+    figures["full_scan_vs_plain_read"] = figures["full_scan_s"] / figures["plain_read_s"]
+    figures["rescan_1pct_vs_full_scan"] = figures["rescan_1pct_s"] / figures["full_scan_s"]
+    figures["rescan_unchanged_vs_full_scan"] = (
+        figures["rescan_unchanged_s"] / figures["full_scan_s"]
+    )
+    return figures
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument("--partners", type=int, default=30_000)
+    parser.add_argument("--invoices", type=int, default=50_000)
+    parser.add_argument("--quotations", type=int, default=10_000)
+    args = parser.parse_args()
+
+    prepare_database()
+    import odoo  # noqa: PLC0415 (imported once the database exists)
+    from odoo.tools import config  # noqa: PLC0415
+
+    config.parse_config(["-c", str(CONFIG), "-d", DB, "--log-level=warn"])
+    registry = odoo.modules.registry.Registry(DB)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        generate(env, args.leads, args.partners, args.invoices, args.quotations)
+        figures = measure(env, args.leads)
+    figures.update(vars(args))
+    out = REPO / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"guardian-{args.leads}.json").write_text(json.dumps(figures, indent=2))
+    for key, value in figures.items():
+        print(f"{key:36} {value:12.3f}" if isinstance(value, float) else f"{key:36} {value}")
+
+
+if __name__ == "__main__":
+    main()

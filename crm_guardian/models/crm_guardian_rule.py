@@ -1,0 +1,126 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.osv import expression
+from odoo.tools.safe_eval import safe_eval
+
+
+class CrmGuardianRule(models.Model):
+    _name = "crm.guardian.rule"
+    _description = "CRM Guardian Rule"
+    _order = "check, sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    active = fields.Boolean(default=True)
+    sequence = fields.Integer(
+        default=100,
+        help="Priority: for a given check, the first matching rule (lowest sequence) wins.",
+    )
+    check = fields.Selection(selection="_selection_check", required=True, index=True)
+    section = fields.Selection(
+        selection="_selection_section", compute="_compute_check_info", store=True
+    )
+    model_name = fields.Char(
+        string="Source Model", compute="_compute_check_info", store=True, readonly=True
+    )
+    domain = fields.Char(
+        string="Condition",
+        default="[]",
+        required=True,
+        help="Records of the check's source model this rule applies to. Empty: all.",
+    )
+    threshold = fields.Integer(
+        default=14,
+        help="Days (age, overdue, grace period or days before expiry, depending on the check). "
+        "For duplicate checks: the largest group size that still counts (noise guard).",
+    )
+    amount_threshold = fields.Float(
+        string="Minimum Amount",
+        help="Overdue invoices: only amounts due at or above this value (company currency).",
+    )
+    weight = fields.Float(
+        string="Risk Weight", default=1.0, help="Multiplies the risk score (see the README)."
+    )
+    company_id = fields.Many2one(
+        "res.company", index=True, help="Only apply to records of this company. Empty: all."
+    )
+    description = fields.Text()
+    finding_count = fields.Integer(compute="_compute_finding_count")
+
+    @api.model
+    def _selection_check(self):
+        return self.env["crm.guardian.scan"]._selection_check()
+
+    @api.model
+    def _selection_section(self):
+        return self.env["crm.guardian.scan"]._selection_section()
+
+    @api.depends("check")
+    def _compute_check_info(self):
+        checks = self.env["crm.guardian.scan"]._get_checks()
+        for rule in self:
+            definition = checks.get(rule.check) or {}
+            rule.section = definition.get("section")
+            rule.model_name = definition.get("model")
+
+    def _compute_finding_count(self):
+        groups = self.env["crm.guardian.finding"]._read_group(
+            [("rule_id", "in", self.ids), ("state", "=", "open")], ["rule_id"], ["__count"]
+        )
+        counts = {rule.id: count for rule, count in groups}
+        for rule in self:
+            rule.finding_count = counts.get(rule.id, 0)
+
+    @api.constrains("domain", "check")
+    def _check_domain(self):
+        for rule in self:
+            try:
+                domain = rule._get_record_domain()
+                self.env[rule.model_name].sudo().search_count(domain, limit=1)
+            except Exception as error:
+                raise ValidationError(
+                    self.env._(
+                        "Invalid condition on rule %(rule)s: %(error)s", rule=rule.name, error=error
+                    )
+                ) from error
+
+    @api.constrains("threshold")
+    def _check_threshold(self):
+        for rule in self:
+            if rule.threshold < 0:
+                raise ValidationError(self.env._("The threshold cannot be negative."))
+
+    def _get_record_domain(self):
+        """The rule's condition, plus its company if it has one."""
+        self.ensure_one()
+        domain = safe_eval(self.domain or "[]", {"context_today": fields.Date.context_today})
+        if self.company_id and "company_id" in self.env[self.model_name]._fields:
+            domain = expression.AND([domain, [("company_id", "=", self.company_id.id)]])
+        return domain
+
+    def action_open_findings(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_guardian.crm_guardian_finding_action"
+        )
+        action["domain"] = [("rule_id", "=", self.id)]
+        action["context"] = {"search_default_filter_open": 1}
+        return action
+
+    def action_test_rule(self):
+        """Preview the records this rule would match on its own, even if inactive."""
+        self.ensure_one()
+        tester = self.env["crm.guardian.rule.tester"].create({"rule_id": self.id})
+        tester._run()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Test rule: %(rule)s", rule=self.name),
+            "res_model": "crm.guardian.rule.tester",
+            "res_id": tester.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def action_scan(self):
+        checks = list(set(self.mapped("check"))) or None
+        self.env["crm.guardian.finding"].action_scan_now(checks=checks)
+        return True

@@ -1,0 +1,98 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import TransactionCase, new_test_user
+
+GUARDIAN_VIEW = "crm_guardian.group_crm_guardian_user"
+GUARDIAN_MANAGE = "crm_guardian.group_crm_guardian_manager"
+
+
+class CrmGuardianCommon(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(
+            context=dict(
+                cls.env.context,
+                tracking_disable=True,
+                mail_create_nolog=True,
+                mail_create_nosubscribe=True,
+                mail_notrack=True,
+                no_reset_password=True,
+            )
+        )
+        cls.company = cls.env.company
+        cls.salesman = new_test_user(
+            cls.env,
+            login="cg_salesman",
+            groups=f"sales_team.group_sale_salesman,base.group_allow_export,{GUARDIAN_VIEW}",
+        )
+        cls.salesman_other = new_test_user(
+            cls.env,
+            login="cg_salesman_other",
+            groups=f"sales_team.group_sale_salesman,{GUARDIAN_VIEW}",
+        )
+        cls.manager = new_test_user(
+            cls.env,
+            login="cg_manager",
+            groups=f"sales_team.group_sale_manager,account.group_account_invoice,{GUARDIAN_MANAGE}",
+        )
+        # Fixed "now" without microseconds, so that boundaries are exact
+        cls.now = fields.Datetime.now().replace(microsecond=0)
+        cls.today = cls.now.date()
+        cls.stage_new = cls.env["crm.stage"].create({"name": "CG New", "sequence": 1})
+        cls.stage_won = cls.env["crm.stage"].create(
+            {"name": "CG Won", "sequence": 99, "is_won": True}
+        )
+        cls.source = cls.env["utm.source"].create({"name": "CG Source"})
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "CG Customer",
+                "email": "cg.customer@guardian-test.example",
+                "phone": "+32 470 12 34 56",
+            }
+        )
+
+    # helpers -----------------------------------------------------------
+
+    def scan(self, checks, now=None, user=None):
+        scan = self.env["crm.guardian.scan"].with_user(user or self.manager)
+        return scan._scan(checks=checks, now=now or self.now)
+
+    def finding(self, check, record):
+        return (
+            self.env["crm.guardian.finding"]
+            .sudo()
+            .search(
+                [
+                    ("check", "=", check),
+                    ("res_model", "=", record._name),
+                    ("res_id", "=", record.id),
+                ]
+            )
+        )
+
+    def open_finding(self, check, record):
+        return self.finding(check, record).filtered(lambda f: f.state == "open")
+
+    def ago(self, days=0, seconds=0):
+        return self.now - timedelta(days=days, seconds=seconds)
+
+    def create_lead(self, **vals):
+        values = {
+            "name": "CG Lead",
+            "type": "opportunity",
+            "stage_id": self.stage_new.id,
+            "user_id": self.salesman.id,
+            "email_from": "lead@guardian-test.example",
+            "phone": "+32 470 00 00 01",
+            "source_id": self.source.id,
+            "partner_name": "CG Lead Company",
+        }
+        values.update(vals)
+        return self.env["crm.lead"].create(values)
+
+    def create_stale_lead(self, days, **vals):
+        lead = self.create_lead(**vals)
+        lead.write({"date_last_stage_update": self.ago(days)})
+        return lead

@@ -1,0 +1,175 @@
+from datetime import timedelta
+
+from psycopg2 import IntegrityError
+
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import CrmGuardianCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCrmGuardianEngine(CrmGuardianCommon):
+    def test_rule_override_precedence(self):
+        Rule = self.env["crm.guardian.rule"].with_user(self.manager)
+        hot = Rule.create(
+            {
+                "name": "Hot leads: 5 days",
+                "check": "stale_lead",
+                "sequence": 2,
+                "domain": "[('priority', '=', '3')]",
+                "threshold": 5,
+                "weight": 2.0,
+            }
+        )
+        Rule.create(
+            {
+                "name": "Hot leads: 30 days (lower priority)",
+                "check": "stale_lead",
+                "sequence": 3,
+                "domain": "[('priority', '=', '3')]",
+                "threshold": 30,
+            }
+        )
+        Rule.create(
+            {
+                "name": "Inactive: 1 day",
+                "check": "stale_lead",
+                "sequence": 1,
+                "domain": "[]",
+                "threshold": 1,
+                "active": False,
+            }
+        )
+        hot_lead = self.create_stale_lead(6, priority="3")
+        cold_lead = self.create_stale_lead(6, priority="0")
+        self.scan(["stale_lead"])
+        finding = self.open_finding("stale_lead", hot_lead)
+        self.assertEqual(finding.rule_id, hot, "first matching rule by sequence wins")
+        self.assertEqual(finding.threshold, 5)
+        self.assertFalse(self.finding("stale_lead", cold_lead), "baseline 14 days applies")
+        # the weight doubles the risk: 2 * 25 * 6/5 = 60
+        self.assertEqual(finding.risk_score, 60)
+
+    def test_risk_formula(self):
+        rule = self.env.ref("crm_guardian.crm_guardian_rule_stale_lead")
+        scan = self.env["crm.guardian.scan"]
+        self.assertEqual(scan._compute_risk(rule, None, 14, 0), 25)
+        self.assertEqual(scan._compute_risk(rule, None, 140, 0), 75, "ratio capped at 3")
+        self.assertEqual(scan._compute_risk(rule, None, 140, 10**9), 100, "capped at 100")
+        self.assertEqual(scan._compute_risk(rule, None, 0, 999), 15)
+
+    def test_idempotent_rescan_and_auto_resolve(self):
+        lead = self.create_stale_lead(20)
+        first = self.scan(["stale_lead"])
+        self.assertEqual(first["stale_lead"]["created"] >= 1, True)
+        finding = self.open_finding("stale_lead", lead)
+        all_before = self.env["crm.guardian.finding"].sudo().search([("check", "=", "stale_lead")])
+        second = self.scan(["stale_lead"])
+        self.assertEqual(second["stale_lead"], {"created": 0, "updated": 0, "resolved": 0})
+        all_after = self.env["crm.guardian.finding"].sudo().search([("check", "=", "stale_lead")])
+        self.assertEqual(all_before, all_after, "same findings, same ids")
+        # next day: the same finding is updated (age), not duplicated
+        self.scan(["stale_lead"], now=self.now + timedelta(days=1))
+        self.assertEqual(self.finding("stale_lead", lead), finding)
+        self.assertEqual(finding.age_days, 21)
+        # the lead is won: auto-resolved
+        lead.write({"stage_id": self.stage_won.id})
+        self.scan(["stale_lead"])
+        self.assertEqual(finding.state, "resolved")
+        self.assertTrue(finding.resolved_date)
+        # back in an open stage and stale again: the same finding reopens
+        lead.write({"stage_id": self.stage_new.id})
+        lead.write({"date_last_stage_update": self.ago(20)})
+        self.scan(["stale_lead"])
+        self.assertEqual(self.finding("stale_lead", lead), finding)
+        self.assertEqual(finding.state, "open")
+        self.assertFalse(finding.resolved_date)
+
+    def test_unique_key(self):
+        lead = self.create_stale_lead(20)
+        self.scan(["stale_lead"])
+        finding = self.open_finding("stale_lead", lead)
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.cr.savepoint():
+            finding.copy()
+
+    def test_deactivated_rule_resolves(self):
+        lead = self.create_stale_lead(20)
+        self.scan(["stale_lead"])
+        finding = self.open_finding("stale_lead", lead)
+        self.env.ref("crm_guardian.crm_guardian_rule_stale_lead").with_user(
+            self.manager
+        ).active = False
+        self.scan(["stale_lead"])
+        self.assertEqual(finding.state, "resolved")
+
+    def test_rule_tester(self):
+        lead = self.create_stale_lead(4, priority="2")
+        rule = (
+            self.env["crm.guardian.rule"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "name": "Draft: 3 days on priority 2",
+                    "check": "stale_lead",
+                    "domain": "[('priority', '=', '2')]",
+                    "threshold": 3,
+                    "active": False,
+                    "sequence": 1,
+                }
+            )
+        )
+        action = rule.action_test_rule()
+        tester = (
+            self.env["crm.guardian.rule.tester"].with_user(self.manager).browse(action["res_id"])
+        )
+        self.assertIn(lead.id, tester.line_ids.mapped("res_id"))
+        self.assertEqual(tester.match_count, len(tester.line_ids))
+        line = tester.line_ids.filtered(lambda line: line.res_id == lead.id)
+        self.assertIn("threshold 3 days", line.reason)
+        self.assertFalse(self.finding("stale_lead", lead), "testing creates no finding")
+
+    def test_invalid_domain(self):
+        with self.assertRaises(ValidationError):
+            self.env["crm.guardian.rule"].with_user(self.manager).create(
+                {"name": "Broken", "check": "stale_lead", "domain": "[('nope', '=', 1)]"}
+            )
+
+    def test_viewer_cannot_manage(self):
+        with self.assertRaises(AccessError):
+            self.env["crm.guardian.rule"].with_user(self.salesman).create(
+                {"name": "Mine", "check": "stale_lead"}
+            )
+        with self.assertRaises(AccessError):
+            self.env["crm.guardian.finding"].with_user(self.salesman).action_scan_now()
+
+    def test_scan_now_and_cron(self):
+        lead = self.create_stale_lead(20)
+        action = self.env["crm.guardian.finding"].with_user(self.manager).action_scan_now()
+        self.assertEqual(action["res_model"], "crm.guardian.finding")
+        self.assertTrue(self.open_finding("stale_lead", lead))
+        cron = self.env.ref("crm_guardian.ir_cron_crm_guardian_scan")
+        self.assertTrue(cron.active)
+        self.assertEqual(cron.interval_type, "days")
+
+    def test_dashboard_counts(self):
+        self.create_stale_lead(20)
+        self.scan(None)
+        Finding = self.env["crm.guardian.finding"].with_user(self.salesman)
+        cards = self.env["crm.guardian.section"].with_user(self.salesman).search([])
+        self.assertLessEqual({"rescue", "incomplete", "duplicates"}, set(cards.mapped("code")))
+        for card in cards:
+            expected = Finding.search_count([("section", "=", card.code), ("state", "=", "open")])
+            self.assertEqual(card.open_count, expected, card.code)
+        rescue = cards.filtered(lambda c: c.code == "rescue")
+        self.assertGreaterEqual(rescue.open_count, 1)
+        action = rescue.action_open_findings()
+        self.assertEqual(action["domain"], [("section", "=", "rescue")])
+
+    def test_never_changes_host_records(self):
+        lead = self.create_stale_lead(20)
+        before = lead.read(["write_date", "stage_id", "active"])
+        self.scan(None)
+        lead.invalidate_recordset()
+        self.assertEqual(lead.read(["write_date", "stage_id", "active"]), before)

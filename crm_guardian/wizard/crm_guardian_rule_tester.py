@@ -1,0 +1,66 @@
+from odoo import fields, models
+
+PREVIEW_LIMIT = 200
+
+
+class CrmGuardianRuleTester(models.TransientModel):
+    _name = "crm.guardian.rule.tester"
+    _description = "CRM Guardian Rule Tester"
+
+    rule_id = fields.Many2one("crm.guardian.rule", required=True, ondelete="cascade")
+    match_count = fields.Integer(readonly=True)
+    line_ids = fields.One2many("crm.guardian.rule.tester.line", "tester_id", readonly=True)
+
+    def _run(self):
+        """Evaluate the rule alone (ignoring other rules' priority), store the preview."""
+        self.ensure_one()
+        rule = self.rule_id.sudo()
+        scan = self.env["crm.guardian.scan"].sudo()
+        vals_list = scan._run_check(
+            rule.check, rule, rule._get_record_domain(), fields.Datetime.now()
+        )
+        vals_list.sort(key=lambda vals: -vals["risk_score"])
+        self.line_ids.unlink()
+        self.write(
+            {
+                "match_count": len(vals_list),
+                "line_ids": [
+                    fields.Command.create(
+                        {
+                            "res_model": vals["res_model"],
+                            "res_id": vals["res_id"],
+                            "name": vals["name"],
+                            "reference_date": vals.get("reference_date"),
+                            "age_days": vals.get("age_days", 0),
+                            "risk_score": vals["risk_score"],
+                            "reason": vals.get("reason"),
+                        }
+                    )
+                    for vals in vals_list[:PREVIEW_LIMIT]
+                ],
+            }
+        )
+
+
+class CrmGuardianRuleTesterLine(models.TransientModel):
+    _name = "crm.guardian.rule.tester.line"
+    _description = "CRM Guardian Rule Tester Line"
+    _order = "risk_score desc, id"
+
+    tester_id = fields.Many2one("crm.guardian.rule.tester", required=True, ondelete="cascade")
+    res_model = fields.Char(readonly=True)
+    res_id = fields.Many2oneReference(model_field="res_model", readonly=True)
+    name = fields.Char(readonly=True)
+    reference_date = fields.Date(readonly=True)
+    age_days = fields.Integer(readonly=True)
+    risk_score = fields.Integer(readonly=True)
+    reason = fields.Text(readonly=True)
+
+    def action_view_record(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }

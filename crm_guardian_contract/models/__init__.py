@@ -1,0 +1,1 @@
+from . import crm_guardian_scan

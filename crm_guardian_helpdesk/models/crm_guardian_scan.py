@@ -1,0 +1,200 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.osv import expression
+
+# Share of the first-response deadline after which a ticket is "at risk".
+SLA_WARNING_SHARE = 0.75
+
+TICKET_FIELDS = (
+    "display_name",
+    "create_date",
+    "last_stage_update",
+    "partner_id",
+    "user_id",
+    "company_id",
+    "stage_id",
+    "priority",
+)
+
+
+class CrmGuardianScan(models.AbstractModel):
+    """Ticket checks. Thresholds: hours for idle, unassigned and first response; days for
+    resolution (the baseline rules say so in their names)."""
+
+    _inherit = "crm.guardian.scan"
+
+    @api.model
+    def _get_checks(self):
+        checks = super()._get_checks()
+        checks.update(
+            {
+                "ticket_idle": {
+                    "name": self.env._("Idle ticket"),
+                    "section": "tickets",
+                    "model": "helpdesk.ticket",
+                    "sequence": 310,
+                },
+                "ticket_unassigned": {
+                    "name": self.env._("Unassigned ticket"),
+                    "section": "tickets",
+                    "model": "helpdesk.ticket",
+                    "sequence": 320,
+                },
+                "ticket_first_response": {
+                    "name": self.env._("First response SLA at risk"),
+                    "section": "tickets",
+                    "model": "helpdesk.ticket",
+                    "sequence": 330,
+                },
+                "ticket_resolution": {
+                    "name": self.env._("Resolution SLA at risk"),
+                    "section": "tickets",
+                    "model": "helpdesk.ticket",
+                    "sequence": 340,
+                },
+            }
+        )
+        return checks
+
+    @api.model
+    def _get_sections(self):
+        return {**super()._get_sections(), "tickets": self.env._("Tickets")}
+
+    # helpers -------------------------------------------------------------
+
+    def _open_ticket_domain(self):
+        return [("active", "=", True), ("stage_id.closed", "=", False)]
+
+    def _hours(self, since, now):
+        return int((now - since).total_seconds() // 3600)
+
+    def _ticket_vals(self, ticket, reference, now, **extra):
+        return self._base_vals(
+            ticket,
+            reference,
+            now,
+            partner_id=ticket.partner_id.commercial_partner_id.id,
+            user_id=ticket.user_id.id,
+            company_id=ticket.company_id.id,
+            **extra,
+        )
+
+    def _staff_reply_domain(self):
+        """A message to the customer written by an internal user (not a log note)."""
+        return [
+            ("message_type", "in", ("email", "comment")),
+            ("subtype_id", "=", self.env.ref("mail.mt_comment").id),
+            ("author_id.user_ids", "any", [("share", "=", False)]),
+        ]
+
+    # checks --------------------------------------------------------------
+
+    def _check_ticket_idle(self, rule, domain, now):
+        """Open tickets with no stage change and no message for N hours."""
+        cutoff = now - timedelta(hours=rule.threshold)
+        domain = expression.AND(
+            [
+                domain,
+                self._open_ticket_domain(),
+                [("last_stage_update", "<", cutoff)],
+                [("message_ids", "not any", [("date", ">=", cutoff)])],
+            ]
+        )
+        tickets = self.env["helpdesk.ticket"].search_fetch(domain, TICKET_FIELDS)
+        messages = self._last_message_dates("helpdesk.ticket", tickets.ids)
+        vals_list = []
+        for ticket in tickets:
+            last = max(filter(None, [ticket.last_stage_update, messages.get(ticket.id)]))
+            hours = self._hours(last, now)
+            vals = self._ticket_vals(ticket, last, now, ratio=hours / max(rule.threshold, 1))
+            vals["reason"] = self.env._(
+                "No message or stage change for %(hours)s hours in stage %(stage)s "
+                "(threshold %(threshold)s hours).",
+                hours=hours,
+                stage=ticket.stage_id.name,
+                threshold=rule.threshold,
+            )
+            vals_list.append(vals)
+        return vals_list
+
+    def _check_ticket_unassigned(self, rule, domain, now):
+        """Open tickets without an assignee N hours after creation."""
+        cutoff = now - timedelta(hours=rule.threshold)
+        domain = expression.AND(
+            [
+                domain,
+                self._open_ticket_domain(),
+                [("user_id", "=", False), ("create_date", "<", cutoff)],
+            ]
+        )
+        vals_list = []
+        for ticket in self.env["helpdesk.ticket"].search_fetch(domain, TICKET_FIELDS):
+            hours = self._hours(ticket.create_date, now)
+            vals = self._ticket_vals(
+                ticket, ticket.create_date, now, ratio=hours / max(rule.threshold, 1)
+            )
+            vals["reason"] = self.env._(
+                "Nobody is assigned %(hours)s hours after the ticket was opened "
+                "(threshold %(threshold)s hours).",
+                hours=hours,
+                threshold=rule.threshold,
+            )
+            vals_list.append(vals)
+        return vals_list
+
+    def _check_ticket_first_response(self, rule, domain, now):
+        """Open tickets without a staff reply to the customer: at risk from 75% of the
+        first-response time (N hours after creation), breached after it."""
+        deadline_hours = rule.threshold
+        warn_cutoff = now - timedelta(hours=deadline_hours * SLA_WARNING_SHARE)
+        domain = expression.AND(
+            [
+                domain,
+                self._open_ticket_domain(),
+                [("create_date", "<=", warn_cutoff)],
+                [("message_ids", "not any", self._staff_reply_domain())],
+            ]
+        )
+        vals_list = []
+        for ticket in self.env["helpdesk.ticket"].search_fetch(domain, TICKET_FIELDS):
+            deadline = ticket.create_date + timedelta(hours=deadline_hours)
+            hours = self._hours(ticket.create_date, now)
+            vals = self._ticket_vals(
+                ticket, ticket.create_date, now, ratio=hours / max(deadline_hours, 1)
+            )
+            if now >= deadline:
+                vals["reason"] = self.env._(
+                    "First-response SLA breached: no reply to the customer %(hours)s hours "
+                    "after creation (SLA %(sla)s hours, due %(deadline)s).",
+                    hours=hours,
+                    sla=deadline_hours,
+                    deadline=fields.Datetime.to_string(deadline),
+                )
+            else:
+                vals["reason"] = self.env._(
+                    "First-response SLA at risk: no reply to the customer yet, due in "
+                    "%(left)s hours (SLA %(sla)s hours, due %(deadline)s).",
+                    left=self._hours(now, deadline),
+                    sla=deadline_hours,
+                    deadline=fields.Datetime.to_string(deadline),
+                )
+            vals_list.append(vals)
+        return vals_list
+
+    def _check_ticket_resolution(self, rule, domain, now):
+        """Tickets open for longer than N days."""
+        cutoff = now - timedelta(days=rule.threshold)
+        domain = expression.AND(
+            [domain, self._open_ticket_domain(), [("create_date", "<", cutoff)]]
+        )
+        vals_list = []
+        for ticket in self.env["helpdesk.ticket"].search_fetch(domain, TICKET_FIELDS):
+            vals = self._ticket_vals(ticket, ticket.create_date, now)
+            vals["reason"] = self.env._(
+                "Open for %(age)s days (resolution SLA %(threshold)s days).",
+                age=vals["age_days"],
+                threshold=rule.threshold,
+            )
+            vals_list.append(vals)
+        return vals_list

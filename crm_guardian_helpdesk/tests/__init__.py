@@ -1,0 +1,2 @@
+from . import test_helpdesk_alerts
+from . import test_ticket_checks
