@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.osv import expression
+from odoo.tools import format_amount
 
 _logger = logging.getLogger(__name__)
 
@@ -447,10 +448,13 @@ class CrmGuardianScan(models.AbstractModel):
             )
             # a month overdue weighs like a timed check at its threshold
             vals["ratio"] = vals["age_days"] / max(rule.threshold, 30)
+            amount_due = format_amount(
+                self.env, invoice.amount_residual_signed, invoice.company_currency_id
+            )
             vals["reason"] = self.env._(
                 "%(amount)s due since %(date)s: %(age)s days overdue (threshold %(threshold)s "
                 "days).",
-                amount=f"{invoice.amount_residual_signed:.2f} {invoice.company_currency_id.name}",
+                amount=amount_due,
                 date=invoice.invoice_date_due,
                 age=vals["age_days"],
                 threshold=rule.threshold,
