@@ -21,44 +21,12 @@ ratios, and run twice.
 """
 
 import argparse
-import json
 import os
 import random
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from bench_common import bench_env, report, timed
+
 DB = os.environ.get("GUARDIAN_BENCH_DB", "guardian_bench")
-CONFIG = REPO / ".odoo" / f"bench-{DB}.conf"
-
-
-def sh(*cmd):
-    subprocess.run(cmd, check=True, cwd=REPO)
-
-
-def prepare_database():
-    """A database with crm_guardian and no demo data (created once, then reused)."""
-    lib = f"source {REPO}/tools/lib.sh"
-    sh(
-        "bash",
-        "-c",
-        f"{lib} && ensure_postgres && write_config {CONFIG} {DB} 8269 && "
-        f"(db_exists {DB} || {sys.executable} -m odoo -c {CONFIG} -d {DB} -i crm_guardian "
-        f"--without-demo=all --stop-after-init --no-http --log-level=warn)",
-    )
-
-
-def timed(fn, repeat=1):
-    """Best wall time of ``repeat`` runs, in seconds, and the last result."""
-    best, result = None, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        elapsed = time.perf_counter() - start
-        best = elapsed if best is None else min(best, elapsed)
-    return best, result
 
 
 # ----------------------------------------------------------------------
@@ -340,22 +308,11 @@ def main():
     parser.add_argument("--quotations", type=int, default=10_000)
     args = parser.parse_args()
 
-    prepare_database()
-    import odoo  # noqa: PLC0415 (imported once the database exists)
-    from odoo.tools import config  # noqa: PLC0415
-
-    config.parse_config(["-c", str(CONFIG), "-d", DB, "--log-level=warn"])
-    registry = odoo.modules.registry.Registry(DB)
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    with bench_env(DB, "crm_guardian", 8269) as env:
         generate(env, args.leads, args.partners, args.invoices, args.quotations)
         figures = measure(env, args.leads)
     figures.update(vars(args))
-    out = REPO / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / f"guardian-{args.leads}.json").write_text(json.dumps(figures, indent=2))
-    for key, value in figures.items():
-        print(f"{key:36} {value:12.3f}" if isinstance(value, float) else f"{key:36} {value}")
+    report(figures, f"guardian-{args.leads}")
 
 
 if __name__ == "__main__":

@@ -19,42 +19,15 @@ Figures go to stdout and bench/results/service-desk-<jobs>.json.
 """
 
 import argparse
-import json
 import os
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from bench_common import bench_env, report, timed
+
 DB = os.environ.get("SERVICE_BENCH_DB", "service_bench")
-CONFIG = REPO / ".odoo" / f"bench-{DB}.conf"
-
-
-def prepare_database():
-    lib = f"source {REPO}/tools/lib.sh"
-    subprocess.run(
-        [
-            "bash",
-            "-c",
-            f"{lib} && ensure_postgres && write_config {CONFIG} {DB} 8279 && "
-            f"(db_exists {DB} || {sys.executable} -m odoo -c {CONFIG} -d {DB} "
-            f"-i service_desk,crm --without-demo=all --stop-after-init --no-http "
-            f"--log-level=warn)",
-        ],
-        check=True,
-        cwd=REPO,
-    )
 
 
 def best_ms(fn, repeat=5):
-    best = None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        elapsed = (time.perf_counter() - start) * 1000
-        best = elapsed if best is None else min(best, elapsed)
-    return best
+    return timed(fn, repeat)[0] * 1000
 
 
 def generate(env, jobs):
@@ -243,22 +216,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=100_000)
     args = parser.parse_args()
-    prepare_database()
-    import odoo  # noqa: PLC0415 (imported once the database exists)
-    from odoo.tools import config  # noqa: PLC0415
-
-    config.parse_config(["-c", str(CONFIG), "-d", DB, "--log-level=warn"])
-    registry = odoo.modules.registry.Registry(DB)
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    with bench_env(DB, "service_desk,crm", 8279) as env:
         generate(env, args.jobs)
         figures = measure(env)
     figures["jobs"] = args.jobs
-    out = REPO / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / f"service-desk-{args.jobs}.json").write_text(json.dumps(figures, indent=2))
-    for key, value in figures.items():
-        print(f"{key:28} {value:10.2f}" if isinstance(value, float) else f"{key:28} {value}")
+    report(figures, f"service-desk-{args.jobs}")
 
 
 if __name__ == "__main__":
