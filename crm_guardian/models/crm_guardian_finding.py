@@ -1,5 +1,3 @@
-import hashlib
-
 from odoo import api, fields, models
 from odoo.osv import expression
 
@@ -9,6 +7,7 @@ MEMBER_FIELDS = {"crm.lead": "lead_ids", "res.partner": "partner_ids"}
 class CrmGuardianFinding(models.Model):
     _name = "crm.guardian.finding"
     _description = "CRM Guardian Finding"
+    _inherit = ["mail.thread"]
     _order = "reference_date desc, risk_score desc, id desc"
     _check_company_auto = True
 
@@ -61,6 +60,17 @@ class CrmGuardianFinding(models.Model):
     partner_ids = fields.Many2many(
         "res.partner", string="Duplicate Contacts", compute="_compute_members"
     )
+    # dismissal: the scan re-opens a dismissed finding when ``dismiss_until`` has passed
+    # or when ``severity_level`` rises above ``dismissed_level`` (worse evidence)
+    severity_level = fields.Integer(
+        readonly=True,
+        aggregator=None,
+        help="How bad the evidence is, in steps: thresholds crossed for timed checks, "
+        "members of a duplicate group, missing items of incomplete records.",
+    )
+    dismissed_level = fields.Integer(readonly=True, aggregator=None)
+    dismiss_until = fields.Date(string="Dismissed Until", readonly=True)
+    dismiss_note = fields.Text(string="Dismissal Note", readonly=True)
     sync_hash = fields.Char(
         readonly=True, help="Fingerprint of the scanned values: a rescan writes only changes."
     )
@@ -161,58 +171,6 @@ class CrmGuardianFinding(models.Model):
         if forbidden:
             return forbidden, lambda: self.env["ir.rule"]._make_access_error(operation, forbidden)
         return None
-
-    # ------------------------------------------------------------
-    # SYNC (called by the scan, as superuser)
-    # ------------------------------------------------------------
-
-    @api.model
-    def _sync_findings(self, check, vals_list, now):
-        """Create, update, reopen and resolve the findings of ``check``.
-
-        Existing findings are read with one grouped query (key, state, fingerprint);
-        only new, changed or reopened findings are written.
-        """
-        self = self.sudo()
-        existing = {
-            key: (finding_id, state, sync_hash)
-            for key, state, sync_hash, finding_id in self._read_group(
-                [("check", "=", check)], ["key", "state", "sync_hash"], ["id:max"]
-            )
-        }
-        to_create = []
-        updates = 0
-        for vals in vals_list:
-            vals = self._prepare_sync_vals(vals)
-            current = existing.pop(vals["key"], None)
-            if current is None:
-                to_create.append(vals)
-                continue
-            finding_id, state, sync_hash = current
-            if state == "resolved":
-                vals.update(state="open", resolved_date=False)
-            elif sync_hash == vals["sync_hash"]:
-                continue
-            self.browse(finding_id).write(vals)
-            updates += 1
-        for start in range(0, len(to_create), 5000):
-            self.create(to_create[start : start + 5000])
-        to_resolve = self.browse(
-            finding_id for finding_id, state, _hash in existing.values() if state != "resolved"
-        )
-        if to_resolve:
-            to_resolve.write({"state": "resolved", "resolved_date": now})
-        return {"created": len(to_create), "updated": updates, "resolved": len(to_resolve)}
-
-    @api.model
-    def _prepare_sync_vals(self, vals):
-        vals = dict(vals)
-        for fname in ("lead_ids", "partner_ids"):
-            if fname in vals:
-                vals["member_res_ids"] = ",".join(str(i) for i in sorted(vals.pop(fname)))
-        fingerprint = repr(sorted((k, v) for k, v in vals.items() if k != "key"))
-        vals["sync_hash"] = hashlib.md5(fingerprint.encode(), usedforsecurity=False).hexdigest()
-        return vals
 
     # ------------------------------------------------------------
     # ACTIONS

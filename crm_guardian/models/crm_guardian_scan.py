@@ -1,3 +1,4 @@
+import hashlib
 import logging
 import math
 from datetime import timedelta
@@ -161,7 +162,7 @@ class CrmGuardianScan(models.AbstractModel):
             vals_list = []
             for rule, domain in self._get_rule_domains(code):
                 vals_list += self._run_check(code, rule, domain, now)
-            result[code] = self.env["crm.guardian.finding"]._sync_findings(code, vals_list, now)
+            result[code] = self._sync_findings(code, vals_list, now)
             _logger.info("CRM Guardian check %s: %s", code, result[code])
         Cron._notify_progress(done=len(codes), remaining=0)
         return result
@@ -208,6 +209,59 @@ class CrmGuardianScan(models.AbstractModel):
         ratio = max(0.0, min(ratio, RATIO_CAP))
         amount_factor = min(25.0, 5 * math.log10(1 + max(amount or 0.0, 0.0)))
         return max(0, min(100, round(rule.weight * (25 * ratio + amount_factor))))
+
+    # ------------------------------------------------------------
+    # SYNC of crm.guardian.finding (as superuser)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _sync_findings(self, check, vals_list, now):
+        """Create, update, reopen and resolve the findings of ``check``.
+
+        Existing findings are read with one grouped query (key, state, fingerprint);
+        only new, changed or reopened findings are written.
+        """
+        self = self.sudo()
+        Finding = self.env["crm.guardian.finding"]
+        existing = {
+            key: (finding_id, state, sync_hash)
+            for key, state, sync_hash, finding_id in Finding._read_group(
+                [("check", "=", check)], ["key", "state", "sync_hash"], ["id:max"]
+            )
+        }
+        to_create = []
+        updates = 0
+        for vals in vals_list:
+            vals = self._prepare_sync_vals(vals)
+            current = existing.pop(vals["key"], None)
+            if current is None:
+                to_create.append(vals)
+                continue
+            finding_id, state, sync_hash = current
+            if state == "resolved":
+                vals.update(state="open", resolved_date=False)
+            elif sync_hash == vals["sync_hash"]:
+                continue
+            Finding.browse(finding_id).write(vals)
+            updates += 1
+        for start in range(0, len(to_create), 5000):
+            Finding.create(to_create[start : start + 5000])
+        to_resolve = Finding.browse(
+            finding_id for finding_id, state, _hash in existing.values() if state != "resolved"
+        )
+        if to_resolve:
+            to_resolve.write({"state": "resolved", "resolved_date": now})
+        return {"created": len(to_create), "updated": updates, "resolved": len(to_resolve)}
+
+    @api.model
+    def _prepare_sync_vals(self, vals):
+        vals = dict(vals)
+        for fname in ("lead_ids", "partner_ids"):
+            if fname in vals:
+                vals["member_res_ids"] = ",".join(str(i) for i in sorted(vals.pop(fname)))
+        fingerprint = repr(sorted((k, v) for k, v in vals.items() if k != "key"))
+        vals["sync_hash"] = hashlib.md5(fingerprint.encode(), usedforsecurity=False).hexdigest()
+        return vals
 
     # ------------------------------------------------------------
     # HELPERS
