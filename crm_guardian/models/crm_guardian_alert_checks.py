@@ -78,7 +78,7 @@ class CrmGuardianAlert(models.Model):
             return None
         return self._found(
             count,
-            self.env._("%(count)s open leads without a salesperson", count=count),
+            self.env._("Open leads without a salesperson: %(count)s", count=count),
             "crm.lead",
             domain,
         )
@@ -92,7 +92,7 @@ class CrmGuardianAlert(models.Model):
         return self._found(
             count,
             self.env._(
-                "%(count)s of %(total)s internal users may export data",
+                "Internal users who may export data: %(count)s of %(total)s",
                 count=count,
                 total=len(internal),
             ),
@@ -120,7 +120,7 @@ class CrmGuardianAlert(models.Model):
         return self._found(
             len(missing),
             self.env._(
-                "%(count)s companies without default customer payment terms",
+                "Companies without default customer payment terms: %(count)s",
                 count=len(missing),
             ),
         )
@@ -138,7 +138,7 @@ class CrmGuardianAlert(models.Model):
         return self._found(
             count,
             self.env._(
-                "%(count)s draft invoices older than %(days)s days",
+                "Draft invoices older than %(days)s days: %(count)s",
                 count=count,
                 days=DRAFT_INVOICE_DAYS,
             ),
@@ -165,7 +165,7 @@ class CrmGuardianAlert(models.Model):
             return None
         return self._found(
             count,
-            self.env._("%(count)s scheduled actions over a day late", count=count),
+            self.env._("Scheduled actions over a day late: %(count)s", count=count),
             "ir.cron",
             domain,
         )
@@ -177,7 +177,7 @@ class CrmGuardianAlert(models.Model):
             return None
         return self._found(
             count,
-            self.env._("%(count)s scheduled actions failing repeatedly", count=count),
+            self.env._("Scheduled actions failing repeatedly: %(count)s", count=count),
             "ir.cron",
             domain,
         )
@@ -194,7 +194,7 @@ class CrmGuardianAlert(models.Model):
             return None
         return self._found(
             count,
-            self.env._("%(count)s guardian scheduled actions disabled", count=count),
+            self.env._("Guardian scheduled actions disabled: %(count)s", count=count),
             "ir.cron",
             domain,
         )
@@ -216,7 +216,7 @@ class CrmGuardianAlert(models.Model):
             return None
         return self._found(
             count,
-            self.env._("%(count)s emails waiting for over an hour", count=count),
+            self.env._("Emails waiting for over an hour: %(count)s", count=count),
             "mail.mail",
             domain,
         )
@@ -229,7 +229,7 @@ class CrmGuardianAlert(models.Model):
             return None
         return self._found(
             count,
-            self.env._("%(count)s emails failed in the last 7 days", count=count),
+            self.env._("Emails failed in the last 7 days: %(count)s", count=count),
             "mail.mail",
             domain,
         )
@@ -306,7 +306,7 @@ class CrmGuardianAlert(models.Model):
             return self._found(
                 len(admins),
                 self.env._(
-                    "Two-factor authentication is not installed (%(count)s administrators)",
+                    "Two-factor authentication is not installed (administrators: %(count)s)",
                     count=len(admins),
                 ),
                 "res.users",
@@ -318,7 +318,7 @@ class CrmGuardianAlert(models.Model):
         return self._found(
             len(without),
             self.env._(
-                "%(count)s administrators without two-factor authentication",
+                "Administrators without two-factor authentication: %(count)s",
                 count=len(without),
             ),
             "res.users",
@@ -339,7 +339,7 @@ class CrmGuardianAlert(models.Model):
         return self._found(
             len(idle),
             self.env._(
-                "%(count)s administrators with no login for %(days)s days",
+                "Administrators with no login for %(days)s days: %(count)s",
                 count=len(idle),
                 days=ADMIN_IDLE_DAYS,
             ),
@@ -361,7 +361,7 @@ class CrmGuardianAlert(models.Model):
             return None
         return self._found(
             len(users),
-            self.env._("%(count)s internal users with no application access", count=len(users)),
+            self.env._("Internal users with no application access: %(count)s", count=len(users)),
             "res.users",
             [("id", "in", users.ids)],
         )

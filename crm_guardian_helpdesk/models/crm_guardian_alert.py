@@ -58,7 +58,7 @@ class CrmGuardianAlert(models.Model):
             return None
         return self._found(
             count,
-            self.env._("%(count)s teams without members", count=count),
+            self.env._("Helpdesk teams without members: %(count)s", count=count),
             "helpdesk.ticket.team",
             domain,
         )
@@ -70,7 +70,7 @@ class CrmGuardianAlert(models.Model):
             return None
         return self._found(
             count,
-            self.env._("%(count)s open tickets without a team", count=count),
+            self.env._("Open tickets without a team: %(count)s", count=count),
             "helpdesk.ticket",
             domain,
         )
