@@ -16,7 +16,12 @@
         "data/ir_cron_data.xml",
         "data/crm_guardian_alert_data.xml",
         "data/crm_guardian_contracts_data.xml",
+        "data/mail_activity_type_data.xml",
+        "data/mail_template_data.xml",
+        "data/ir_cron_action_data.xml",
         "views/crm_guardian_finding_views.xml",
+        "views/crm_guardian_log_views.xml",
+        "views/crm_guardian_wizard_views.xml",
         "views/crm_guardian_rule_views.xml",
         "views/crm_guardian_section_views.xml",
         "views/crm_guardian_menus.xml",
@@ -24,6 +29,14 @@
         "views/res_config_settings_views.xml",
     ],
     "demo": ["demo/crm_guardian_rule_demo.xml"],
+    "assets": {
+        "web.assets_backend": [
+            "crm_guardian/static/src/systray/**/*",
+        ],
+        "web.assets_tests": [
+            "crm_guardian/static/tests/tours/**/*",
+        ],
+    },
     "external_dependencies": {"python": ["phonenumbers"]},
     "application": True,
     "installable": True,

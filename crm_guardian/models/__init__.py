@@ -8,3 +8,7 @@ from . import crm_guardian_alert_checks
 from . import crm_guardian_scan_contracts
 from . import res_config_settings
 from . import crm_guardian_section_setup
+from . import crm_guardian_finding_action
+from . import crm_guardian_activity_log
+from . import crm_guardian_digest
+from . import crm_guardian_digest_log

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.osv import expression
+from odoo.tools.sql import create_index
 
 MEMBER_FIELDS = {"crm.lead": "lead_ids", "res.partner": "partner_ids"}
 
@@ -79,6 +80,26 @@ class CrmGuardianFinding(models.Model):
     _sql_constraints = [
         ("key_uniq", "unique(key)", "A finding already exists for this check and record."),
     ]
+
+    def init(self):
+        res = super().init()
+        # dashboard cards: open findings per section (and their risk), and the first
+        # page of the default list (open, newest reference date, then risk)
+        create_index(
+            self.env.cr,
+            "crm_guardian_finding_open_section_idx",
+            self._table,
+            ["section", "risk_score"],
+            where="state = 'open'",
+        )
+        create_index(
+            self.env.cr,
+            "crm_guardian_finding_open_order_idx",
+            self._table,
+            ["reference_date DESC", "risk_score DESC", "id DESC"],
+            where="state = 'open'",
+        )
+        return res
 
     @api.model
     def _selection_check(self):

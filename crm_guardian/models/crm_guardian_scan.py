@@ -3,9 +3,11 @@ import logging
 import math
 from datetime import timedelta
 
+from markupsafe import escape
+
 from odoo import api, fields, models
 from odoo.osv import expression
-from odoo.tools import format_amount
+from odoo.tools import SQL, format_amount, format_date
 
 _logger = logging.getLogger(__name__)
 
@@ -194,13 +196,24 @@ class CrmGuardianScan(models.AbstractModel):
                 rule_id=rule.id,
             )
             vals.setdefault("threshold", rule.threshold)
+            ratio = vals.pop("ratio", None)
+            if "severity_level" not in vals:
+                vals["severity_level"] = self._severity_level(
+                    ratio, vals.get("age_days", 0), rule.threshold
+                )
             vals["risk_score"] = self._compute_risk(
-                rule,
-                vals.pop("ratio", None),
-                vals.get("age_days", 0),
-                vals.get("amount", 0.0),
+                rule, ratio, vals.get("age_days", 0), vals.get("amount", 0.0)
             )
         return vals_list
+
+    @api.model
+    def _severity_level(self, ratio, age_days, threshold):
+        """Thresholds crossed (``floor(age / threshold)``, or of the check's own ratio),
+        at least 1: a dismissed finding re-opens when this rises (see ``_sync_findings``).
+        Checks set ``severity_level`` themselves when steps mean something else."""
+        if ratio is None:
+            ratio = age_days / threshold if threshold > 0 else 1
+        return max(1, math.floor(ratio))
 
     @api.model
     def _compute_risk(self, rule, ratio, age_days, amount):
@@ -218,40 +231,182 @@ class CrmGuardianScan(models.AbstractModel):
     def _sync_findings(self, check, vals_list, now):
         """Create, update, reopen and resolve the findings of ``check``.
 
-        Existing findings are read with one grouped query (key, state, fingerprint);
-        only new, changed or reopened findings are written.
+        Existing findings are read with one query (key, state, fingerprint, dismissal);
+        only new, changed or reopened findings are written, in batches of raw SQL
+        (``_sql_insert_findings`` / ``_sql_update_findings``): an ORM create/write per
+        finding costs milliseconds each, which is minutes at a million leads.
+
+        A dismissed finding is re-opened when its dismissal period ended
+        (``dismiss_until <= today``) or when its ``severity_level`` rose above the
+        level at dismissal; a message on its chatter says why.
         """
         self = self.sudo()
         Finding = self.env["crm.guardian.finding"]
-        existing = {
-            key: (finding_id, state, sync_hash)
-            for key, state, sync_hash, finding_id in Finding._read_group(
-                [("check", "=", check)], ["key", "state", "sync_hash"], ["id:max"]
+        Finding.flush_model()
+        today = now.date()
+        self.env.cr.execute(
+            SQL(
+                "SELECT key, id, state, sync_hash, dismissed_level, dismiss_until "
+                "FROM crm_guardian_finding WHERE %s = %s",
+                SQL.identifier("check"),
+                check,
             )
-        }
+        )
+        existing = {row[0]: row[1:] for row in self.env.cr.fetchall()}
         to_create = []
-        updates = 0
+        to_update = []
+        reopened = {}
         for vals in vals_list:
             vals = self._prepare_sync_vals(vals)
             current = existing.pop(vals["key"], None)
             if current is None:
+                vals.setdefault("state", "open")
                 to_create.append(vals)
                 continue
-            finding_id, state, sync_hash = current
+            finding_id, state, sync_hash, dismissed_level, dismiss_until = current
             if state == "resolved":
                 vals.update(state="open", resolved_date=False)
+            elif state == "dismissed":
+                why = self._reopen_reason(vals, dismissed_level, dismiss_until, today)
+                if why:
+                    vals.update(state="open", dismiss_until=False)
+                    reopened[finding_id] = escape(why)
+                elif sync_hash == vals["sync_hash"]:
+                    continue
             elif sync_hash == vals["sync_hash"]:
                 continue
-            Finding.browse(finding_id).write(vals)
-            updates += 1
-        for start in range(0, len(to_create), 5000):
-            Finding.create(to_create[start : start + 5000])
-        to_resolve = Finding.browse(
-            finding_id for finding_id, state, _hash in existing.values() if state != "resolved"
-        )
-        if to_resolve:
-            to_resolve.write({"state": "resolved", "resolved_date": now})
-        return {"created": len(to_create), "updated": updates, "resolved": len(to_resolve)}
+            vals["id"] = finding_id
+            to_update.append(vals)
+        resolve_ids = [
+            finding_id
+            for finding_id, state, _hash, _level, _until in existing.values()
+            if state != "resolved"
+        ]
+        self._sql_insert_findings(to_create, now)
+        self._sql_update_findings(to_update, now)
+        if resolve_ids:
+            self._sql_update_findings(
+                [{"id": i, "state": "resolved", "resolved_date": now} for i in resolve_ids], now
+            )
+        Finding.invalidate_model()
+        if reopened:
+            findings = Finding.browse(list(reopened))
+            # chatter history of the reopening; one message per reopened finding,
+            # posted in one batch (few findings reopen per scan)
+            findings._message_log_batch(bodies=reopened)
+        return {
+            "created": len(to_create),
+            "updated": len(to_update),
+            "resolved": len(resolve_ids),
+            "reopened": len(reopened),
+        }
+
+    @api.model
+    def _reopen_reason(self, vals, dismissed_level, dismiss_until, today):
+        """Why a dismissed finding re-opens (a sentence), or ``None`` if it stays."""
+        if dismiss_until and dismiss_until <= today:
+            return self.env._(
+                "Re-opened: the dismissal ended on %(date)s.",
+                date=format_date(self.env, dismiss_until),
+            )
+        level = vals.get("severity_level") or 0
+        if level > (dismissed_level or 0):
+            return self.env._(
+                "Re-opened: the evidence got worse (level %(new)s > %(old)s): %(reason)s",
+                new=level,
+                old=dismissed_level or 0,
+                reason=vals.get("reason") or "",
+            )
+        return None
+
+    @api.model
+    def _sql_columns(self, fnames):
+        Finding = self.env["crm.guardian.finding"]
+        return [
+            (fname, Finding._fields[fname].column_type[1])
+            for fname in sorted(fnames)
+            if Finding._fields[fname].store and Finding._fields[fname].column_type
+        ]
+
+    @api.model
+    def _sql_value(self, value):
+        # the ORM writes False as NULL for every column type but booleans
+        return None if value is False else value
+
+    @api.model
+    def _sql_insert_findings(self, vals_list, now, batch=5000):
+        """Insert findings with one INSERT per batch (fills the ORM's log columns)."""
+        if not vals_list:
+            return
+        Finding = self.env["crm.guardian.finding"]
+        fnames = set().union(*vals_list)
+        # defaults of fields other modules add (e.g. activity cooldown dates)
+        defaults = {
+            fname: value
+            for fname, value in Finding._add_missing_default_values({}).items()
+            if fname not in fnames and not Finding._fields[fname].type.endswith("2many")
+        }
+        columns = self._sql_columns(fnames | set(defaults))
+        names = [fname for fname, _type in columns]
+        uid = self.env.uid
+        for start in range(0, len(vals_list), batch):
+            rows = [
+                SQL(
+                    "(%s)",
+                    SQL(", ").join(
+                        SQL("%s::%s", self._sql_value(vals.get(n, defaults.get(n))), SQL(t))
+                        for n, t in columns
+                    ),
+                )
+                for vals in vals_list[start : start + batch]
+            ]
+            self.env.cr.execute(
+                SQL(
+                    "INSERT INTO crm_guardian_finding (%s, create_uid, create_date, write_uid, "
+                    "write_date) SELECT v.*, %s, %s, %s, %s FROM (VALUES %s) AS v",
+                    SQL(", ").join(SQL.identifier(n) for n in names),
+                    uid,
+                    now,
+                    uid,
+                    now,
+                    SQL(", ").join(rows),
+                )
+            )
+
+    @api.model
+    def _sql_update_findings(self, vals_list, now, batch=5000):
+        """``UPDATE ... FROM (VALUES ...)``, one statement per batch and set of fields."""
+        by_fields = {}
+        for vals in vals_list:
+            by_fields.setdefault(frozenset(vals) - {"id"}, []).append(vals)
+        uid = self.env.uid
+        for fnames, group in by_fields.items():
+            columns = self._sql_columns(fnames)
+            for start in range(0, len(group), batch):
+                rows = [
+                    SQL(
+                        "(%s::int4, %s)",
+                        vals["id"],
+                        SQL(", ").join(
+                            SQL("%s::%s", self._sql_value(vals[n]), SQL(t)) for n, t in columns
+                        ),
+                    )
+                    for vals in group[start : start + batch]
+                ]
+                self.env.cr.execute(
+                    SQL(
+                        "UPDATE crm_guardian_finding f SET %s, write_uid = %s, write_date = %s "
+                        "FROM (VALUES %s) AS v(id, %s) WHERE f.id = v.id",
+                        SQL(", ").join(
+                            SQL("%s = v.%s", SQL.identifier(n), SQL.identifier(n))
+                            for n, _t in columns
+                        ),
+                        uid,
+                        now,
+                        SQL(", ").join(rows),
+                        SQL(", ").join(SQL.identifier(n) for n, _t in columns),
+                    )
+                )
 
     @api.model
     def _prepare_sync_vals(self, vals):
@@ -450,6 +605,7 @@ class CrmGuardianScan(models.AbstractModel):
             vals.update(
                 age_days=days_left,
                 ratio=1 + (rule.threshold - days_left) / max(rule.threshold, 1),
+                severity_level=1,
                 reason=self.env._(
                     "Quotation expires on %(date)s, in %(days)s days (threshold %(threshold)s "
                     "days).",
@@ -502,6 +658,11 @@ class CrmGuardianScan(models.AbstractModel):
             )
             # a month overdue weighs like a timed check at its threshold
             vals["ratio"] = vals["age_days"] / max(rule.threshold, 30)
+            # one level per step of 30 days overdue (or of the threshold, when longer):
+            # a dismissed invoice re-opens once it is a step further overdue
+            vals["severity_level"] = self._severity_level(
+                None, vals["age_days"], max(rule.threshold, 30)
+            )
             amount_due = format_amount(
                 self.env, invoice.amount_residual_signed, invoice.company_currency_id
             )
@@ -659,6 +820,7 @@ class CrmGuardianScan(models.AbstractModel):
                 team_id=lead.team_id.id,
                 company_id=lead.company_id.id,
                 ratio=len(missing) / 2,
+                severity_level=len(missing),
             )
             vals["reason"] = self.env._("The lead has no %(fields)s.", fields=", ".join(missing))
             vals_list.append(vals)
@@ -706,7 +868,9 @@ class CrmGuardianScan(models.AbstractModel):
                 )
                 if not present
             ]
-            vals = self._partner_vals(partner, now, ratio=len(missing) / 2)
+            vals = self._partner_vals(
+                partner, now, ratio=len(missing) / 2, severity_level=len(missing)
+            )
             vals["reason"] = self.env._(
                 "The customer has no %(fields)s.", fields=", ".join(missing)
             )
@@ -726,7 +890,7 @@ class CrmGuardianScan(models.AbstractModel):
         partners = self.env["res.partner"].search_fetch(domain, self._partner_fields)
         vals_list = []
         for partner in partners:
-            vals = self._partner_vals(partner, now, ratio=1.0)
+            vals = self._partner_vals(partner, now, ratio=1.0, severity_level=1)
             vals["reason"] = self.env._("No contact of this company has an email address.")
             vals_list.append(vals)
         return vals_list
@@ -787,6 +951,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "ratio": min(len(ids) - 1, RATIO_CAP),
                 "duplicate_key": key,
                 "member_count": len(ids),
+                "severity_level": len(ids),
             }
             vals[member_field] = ids
             vals["reason"] = self.env._(

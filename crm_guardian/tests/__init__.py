@@ -7,3 +7,9 @@ from . import test_crm_guardian_access
 from . import test_crm_guardian_performance
 from . import test_crm_guardian_alert
 from . import test_crm_guardian_contracts
+from . import test_crm_guardian_activity
+from . import test_crm_guardian_dismiss
+from . import test_crm_guardian_auto_activity
+from . import test_crm_guardian_digest
+from . import test_crm_guardian_systray
+from . import test_crm_guardian_scan_reopen

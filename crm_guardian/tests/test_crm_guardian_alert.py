@@ -149,7 +149,9 @@ class TestCrmGuardianAlert(TransactionCase):
         self.age(invoice, days=29)
         self.assertClear("finance_old_draft_invoices")
         self.age(invoice, days=31)
-        alert = self.assertFires("finance_old_draft_invoices", "Draft invoices older than 30 days: 1")
+        alert = self.assertFires(
+            "finance_old_draft_invoices", "Draft invoices older than 30 days: 1"
+        )
         action = alert.with_user(self.manager).action_open_related()
         self.assertEqual(action["res_model"], "account.move")
         self.assertIn(invoice, self.env["account.move"].search(ast.literal_eval(action["domain"])))

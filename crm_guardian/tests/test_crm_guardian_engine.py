@@ -67,7 +67,9 @@ class TestCrmGuardianEngine(CrmGuardianCommon):
         finding = self.open_finding("stale_lead", lead)
         all_before = self.env["crm.guardian.finding"].sudo().search([("check", "=", "stale_lead")])
         second = self.scan(["stale_lead"])
-        self.assertEqual(second["stale_lead"], {"created": 0, "updated": 0, "resolved": 0})
+        self.assertEqual(
+            second["stale_lead"], {"created": 0, "updated": 0, "resolved": 0, "reopened": 0}
+        )
         all_after = self.env["crm.guardian.finding"].sudo().search([("check", "=", "stale_lead")])
         self.assertEqual(all_before, all_after, "same findings, same ids")
         # next day: the same finding is updated (age), not duplicated

@@ -50,6 +50,8 @@ class CrmGuardianScan(models.AbstractModel):
             company_id=contract.company_id.id,
             age_days=days_left,
             ratio=1 + (threshold - days_left) / max(threshold, 1),
+            # a deadline ahead: one step, dismissals hold until their date
+            severity_level=1,
             **extra,
         )
 
