@@ -8,3 +8,7 @@ from . import service_industry_template
 from . import res_partner
 from . import sale_order
 from . import account_move
+from . import res_company
+from . import res_config_settings
+from . import service_tracking_attempt
+from . import service_job_approval

@@ -1,3 +1,6 @@
+import re
+import secrets
+
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
@@ -15,6 +18,8 @@ class ServiceJob(models.Model):
     _order = "priority desc, date_deadline, id desc"
     _check_company_auto = True
     _rec_names_search = ["name", "title", "partner_id", "item_serial"]
+    # Portal customers only read their jobs (record rule) but may write in the chatter.
+    _mail_post_access = "read"
 
     # ------------------------------------------------------------
     # DEFAULTS
@@ -109,7 +114,11 @@ class ServiceJob(models.Model):
     diagnosis_summary = fields.Text(string="Diagnosis")
     fault_found = fields.Text()
     suggested_solution = fields.Text()
-    internal_note = fields.Html(string="Internal Notes", help="Never shown to the customer.")
+    internal_note = fields.Html(
+        string="Internal Notes",
+        help="Never shown to the customer.",
+        groups="service_desk.group_service_desk_own",
+    )
     customer_note = fields.Html(
         string="Customer Notes", help="Shown to the customer (portal, job sheet)."
     )
@@ -154,6 +163,25 @@ class ServiceJob(models.Model):
         domain="[('move_type', 'in', ('out_invoice', 'out_refund')),"
         " ('partner_id', 'child_of', commercial_partner_id)]",
     )
+    # Public tracking: the key is a secret of the direct link; only officers read it.
+    tracking_key = fields.Char(
+        compute="_compute_tracking_key",
+        store=True,
+        readonly=True,
+        copy=False,
+        groups="service_desk.group_service_desk_user",
+    )
+    tracking_url = fields.Char(
+        compute="_compute_tracking_url",
+        string="Tracking Link",
+        groups="service_desk.group_service_desk_own",
+    )
+    approval_ids = fields.One2many(
+        "service.job.approval", "job_id", string="Approval Requests", copy=False
+    )
+    approval_pending_id = fields.Many2one(
+        "service.job.approval", compute="_compute_approval_pending_id", string="Pending Approval"
+    )
     sale_order_count = fields.Integer(compute="_compute_sale_order_count")
     invoice_count = fields.Integer(compute="_compute_invoice_count")
 
@@ -188,6 +216,29 @@ class ServiceJob(models.Model):
             job.checklist_done_count = done
             job.checklist_progress = 100.0 * done / len(lines) if lines else 0.0
 
+    @api.depends("name")
+    def _compute_tracking_key(self):
+        for job in self:
+            if not job.tracking_key:
+                job.tracking_key = secrets.token_urlsafe(32)
+
+    @api.depends("tracking_key")
+    def _compute_tracking_url(self):
+        # sudo: technicians print the link on the job sheet without reading the key itself.
+        for job, job_sudo in zip(self, self.sudo(), strict=True):
+            job.tracking_url = (
+                f"{job.get_base_url()}/service/track/{job.id}/{job_sudo.tracking_key}"
+                if job.id and job_sudo.tracking_key
+                else False
+            )
+
+    @api.depends("approval_ids.state")
+    def _compute_approval_pending_id(self):
+        for job in self:
+            job.approval_pending_id = job.approval_ids.filtered(
+                lambda approval: approval.state == "pending"
+            )[:1]
+
     @api.depends("sale_order_ids")
     def _compute_sale_order_count(self):
         for job in self:
@@ -202,6 +253,83 @@ class ServiceJob(models.Model):
         super()._compute_access_url()
         for job in self:
             job.access_url = f"/my/service_jobs/{job.id}"
+
+    def action_regenerate_tracking_key(self):
+        """Replace the key of the direct tracking link: the old link stops working."""
+        self.check_access("write")
+        if not self.env.user.has_group("service_desk.group_service_desk_user"):
+            raise UserError(self.env._("Only Service Desk officers can regenerate tracking links."))
+        for job in self:
+            job.tracking_key = secrets.token_urlsafe(32)
+        self.message_post(body=self.env._("The public tracking link was regenerated."))
+        return True
+
+    def action_request_approval(self):
+        """Open the wizard that emails the customer an approval request."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Request Approval"),
+            "res_model": "service.job.approval.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_job_id": self.id},
+        }
+
+    def _request_approval(self, amount, currency, message):
+        """Create the approval request (cancelling pending ones), move the job to the approval
+        stage and email the customer the link through the job's chatter."""
+        self.ensure_one()
+        Approval = self.env["service.job.approval"]
+        pending = self.approval_ids.filtered(lambda approval: approval.state == "pending")
+        # sudo: state is readonly in views; the officer cancels the job's own older requests.
+        pending.sudo().state = "cancelled"
+        approval = Approval.create(
+            {"job_id": self.id, "amount": amount, "currency_id": currency.id, "message": message}
+        )
+        stage = self.env["service.stage"].search([("is_approval_stage", "=", True)], limit=1)
+        if stage and self.stage_id != stage and self.stage_id._is_move_allowed(stage):
+            self.stage_id = stage
+        self.message_post_with_source(
+            "service_desk.mail_template_service_job_approval",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        return approval
+
+    def _tracking_check_second_factor(self, factor):
+        """True if ``factor`` is the customer's email (any case) or the last 4+ digits of
+        their phone or mobile. Checked on the customer, the contact and the company."""
+        self.ensure_one()
+        factor = (factor or "").strip()
+        if not factor:
+            return False
+        partners = (self.partner_id | self.contact_id | self.commercial_partner_id).sudo()
+        if "@" in factor:
+            factor = factor.lower()
+            return any((p.email or "").strip().lower() == factor for p in partners if p.email)
+        digits = re.sub(r"\D", "", factor)
+        if len(digits) < 4 or len(digits) != len(re.sub(r"[\s().+-]", "", factor)):
+            return False
+        numbers = [re.sub(r"\D", "", n or "") for p in partners for n in (p.phone, p.mobile)]
+        return any(n and n.endswith(digits) for n in numbers)
+
+    def _get_job_sheet_qr_value(self):
+        """Tracking link printed as a QR code on the job sheet, if both settings are on."""
+        self.ensure_one()
+        # sudo: reading two non-secret switches, and the job's own tracking link (printed for
+        # the customer; the reader of the report already has access to the job).
+        ICP = self.env["ir.config_parameter"].sudo()
+        if ICP.get_param("service_desk.job_sheet_qr") not in ("True", "1", "true"):
+            return False
+        if ICP.get_param("service_desk.public_tracking") not in ("True", "1", "true"):
+            return False
+        return self.sudo().tracking_url or False
+
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return self.env._("Job Sheet - %(reference)s", reference=self.name)
 
     @api.depends("name", "title")
     def _compute_display_name(self):
@@ -256,7 +384,19 @@ class ServiceJob(models.Model):
         jobs = super().create(vals_list)
         jobs._sync_checklists()
         jobs.filtered("is_closed").date_closed = fields.Datetime.now()
+        jobs._send_received_mail()
         return jobs
+
+    def _send_received_mail(self):
+        """Email the customer (only) that the job was received, when they have an email."""
+        if self.env.context.get("tracking_disable") or self.env.context.get("mail_notrack"):
+            return
+        jobs = self.filtered(lambda job: job.partner_id.email)
+        template = self.env.ref(
+            "service_desk.mail_template_service_job_received", raise_if_not_found=False
+        )
+        if jobs and template:
+            jobs.message_post_with_source(template, subtype_xmlid="mail.mt_note")
 
     def write(self, vals):
         if vals.get("stage_id"):

@@ -6,3 +6,8 @@ from . import test_service_job_security
 from . import test_service_industry_template
 from . import test_service_job_ui
 from . import test_service_job_performance
+from . import test_service_job_portal
+from . import test_service_job_report
+from . import test_service_job_tracking
+from . import test_service_job_approval
+from . import test_service_job_notification

@@ -1,0 +1,3 @@
+from . import approval
+from . import portal
+from . import tracking
