@@ -494,14 +494,10 @@ class CrmGuardianScan(models.AbstractModel):
             if messages.get(lead.id):
                 touches.append(messages[lead.id])
             last = max(touches)
-            vals = self._base_vals(
+            vals = self._owned_vals(
                 lead,
                 last,
                 now,
-                partner_id=lead.partner_id.id,
-                user_id=lead.user_id.id,
-                team_id=lead.team_id.id,
-                company_id=lead.company_id.id,
             )
             vals["reason"] = self.env._(
                 "No stage change, message or new activity for %(age)s days in stage "
@@ -514,15 +510,25 @@ class CrmGuardianScan(models.AbstractModel):
             vals_list.append(vals)
         return vals_list
 
-    def _order_vals(self, order, reference, now, **extra):
+    def _owned_vals(self, record, reference, now, **extra):
+        """Finding values of a record with customer, salesperson, team and company
+        (leads, quotations)."""
         return self._base_vals(
+            record,
+            reference,
+            now,
+            partner_id=record.partner_id.id,
+            user_id=record.user_id.id,
+            team_id=record.team_id.id,
+            company_id=record.company_id.id,
+            **extra,
+        )
+
+    def _order_vals(self, order, reference, now, **extra):
+        return self._owned_vals(
             order,
             reference,
             now,
-            partner_id=order.partner_id.id,
-            user_id=order.user_id.id,
-            team_id=order.team_id.id,
-            company_id=order.company_id.id,
             amount=order.amount_total,
             **extra,
         )
@@ -735,14 +741,10 @@ class CrmGuardianScan(models.AbstractModel):
                 missing.append(self.env._("phone"))
             if lead.street and not partner.street:
                 missing.append(self.env._("address"))
-            vals = self._base_vals(
+            vals = self._owned_vals(
                 lead,
                 lead.date_conversion or lead.create_date,
                 now,
-                partner_id=partner.id,
-                user_id=lead.user_id.id,
-                team_id=lead.team_id.id,
-                company_id=lead.company_id.id,
             )
             vals["reason"] = self.env._(
                 "The opportunity has %(fields)s but its customer %(partner)s does not.",
@@ -811,14 +813,10 @@ class CrmGuardianScan(models.AbstractModel):
                 )
                 if not present
             ]
-            vals = self._base_vals(
+            vals = self._owned_vals(
                 lead,
                 lead.create_date,
                 now,
-                partner_id=lead.partner_id.id,
-                user_id=lead.user_id.id,
-                team_id=lead.team_id.id,
-                company_id=lead.company_id.id,
                 ratio=len(missing) / 2,
                 severity_level=len(missing),
             )
