@@ -44,6 +44,10 @@ class CrmGuardianRule(models.Model):
         "res.company", index=True, help="Only apply to records of this company. Empty: all."
     )
     description = fields.Text()
+    # state of the last scan of this rule's check (written in SQL by the scan, so that
+    # it leaves write_date alone: write_date tells that the rule changed)
+    last_scan_date = fields.Datetime(readonly=True, copy=False)
+    last_scan_signature = fields.Char(readonly=True, copy=False)
     finding_count = fields.Integer(compute="_compute_finding_count")
 
     @api.model

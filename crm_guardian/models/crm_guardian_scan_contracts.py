@@ -18,6 +18,7 @@ class CrmGuardianScan(models.AbstractModel):
             "section": "contracts",
             "model": "sale.order",
             "sequence": 410,
+            "incremental": True,
         }
         return checks
 
@@ -39,15 +40,19 @@ class CrmGuardianScan(models.AbstractModel):
                 ],
             ]
         )
+        rows = self._fetch_rows("sale.order", domain, self._order_columns)
+        reason = self.env._(
+            "Sent on %(date)s for an online signature, still unsigned after %(age)s days "
+            "(threshold %(threshold)s days)."
+        )
+        today = now.date()
         vals_list = []
-        for order in self.env["sale.order"].search_fetch(domain, self._order_fields):
-            vals = self._order_vals(order, order.date_order, now)
-            vals["reason"] = self.env._(
-                "Sent on %(date)s for an online signature, still unsigned after %(age)s days "
-                "(threshold %(threshold)s days).",
-                date=vals["reference_date"],
-                age=vals["age_days"],
-                threshold=rule.threshold,
-            )
+        for row in rows:
+            vals = self._row_vals(row, row["date_order"], today)
+            vals["reason"] = reason % {
+                "date": vals["reference_date"],
+                "age": vals["age_days"],
+                "threshold": rule.threshold,
+            }
             vals_list.append(vals)
         return vals_list

@@ -13,3 +13,4 @@ from . import test_crm_guardian_auto_activity
 from . import test_crm_guardian_digest
 from . import test_crm_guardian_systray
 from . import test_crm_guardian_scan_reopen
+from . import test_crm_guardian_scan_incremental

@@ -1,0 +1,102 @@
+from datetime import timedelta
+
+from odoo.tests import tagged
+
+from .common import CrmGuardianCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCrmGuardianScanIncremental(CrmGuardianCommon):
+    """A same-day rescan with unchanged rules looks at changed records only (plus those
+    without a standing finding); the first scan of a day, or after a rule change, is
+    full."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rule = cls.env.ref("crm_guardian.crm_guardian_rule_stale_lead")
+        cls.scanner = cls.env["crm.guardian.scan"].with_user(cls.manager).sudo()
+
+    def setUp(self):
+        super().setUp()
+        # scans are stamped with the transaction's start; "now" of the test is today
+        self.now = self.env.cr.now().replace(microsecond=0)
+        # forget scans made before the test (install, demo data)
+        self.env.cr.execute("UPDATE crm_guardian_rule SET last_scan_date = NULL")
+        self.env["crm.guardian.rule"].invalidate_model(["last_scan_date"])
+
+    def make_old(self, *records):
+        """Pretend the records were last written long before the last scan."""
+        self.env.flush_all()
+        for record in records:
+            self.env.cr.execute(
+                f"UPDATE {record._table} SET write_date = %s WHERE id IN %s",
+                (self.now - timedelta(days=3), tuple(record.ids)),
+            )
+            record.invalidate_recordset()
+
+    def since(self, code="stale_lead", now=None):
+        rules = self.env["crm.guardian.rule"].search([("check", "=", code)])
+        signature = self.scanner._rules_signature(code, rules)
+        return self.scanner._scan_since(code, rules, signature, now or self.now)
+
+    def test_first_scan_full_then_incremental(self):
+        self.assertFalse(self.since(), "never scanned: full")
+        self.scan(["stale_lead"])
+        self.assertTrue(self.rule.last_scan_date)
+        since = self.since()
+        self.assertTrue(since and since <= self.env.cr.now(), "same day, same rules")
+        self.assertFalse(self.since(now=self.now + timedelta(days=1)), "next day: full")
+        self.assertFalse(self.since("lead_duplicate_email"), "group checks: always full")
+
+    def test_rule_change_makes_it_full(self):
+        self.scan(["stale_lead"])
+        self.assertTrue(self.since())
+        self.rule.with_user(self.manager).write({"threshold": self.rule.threshold + 1})
+        self.env.flush_all()
+        self.assertFalse(self.since(), "the rule changed since the last scan")
+        self.scan(["stale_lead"])
+        self.assertTrue(self.since())
+
+    def test_incremental_rescan(self):
+        days = self.rule.threshold + 1
+        untouched = self.create_stale_lead(days, name="CG untouched")
+        touched = self.create_stale_lead(days, name="CG touched")
+        deleted = self.create_stale_lead(days, name="CG deleted")
+        self.scan(["stale_lead"])
+        for lead in untouched | touched | deleted:
+            self.assertTrue(self.open_finding("stale_lead", lead), lead.name)
+        self.make_old(untouched | touched | deleted)
+        deleted_finding = self.open_finding("stale_lead", deleted)
+
+        # a change the ORM does not see (no write_date): the untouched lead is skipped
+        self.env.cr.execute(
+            "UPDATE crm_lead SET date_last_stage_update = %s WHERE id = %s",
+            (self.now, untouched.id),
+        )
+        touched.write({"date_last_stage_update": self.now})
+        deleted.unlink()
+        newly_stale = self.create_stale_lead(days, name="CG newly stale")
+        self.make_old(newly_stale)
+        self.assertTrue(self.since())
+        result = self.scan(["stale_lead"])["stale_lead"]
+
+        self.assertTrue(self.open_finding("stale_lead", untouched), "not looked at")
+        self.assertFalse(self.open_finding("stale_lead", touched), "changed: resolved")
+        self.assertEqual(deleted_finding.state, "resolved", "record deleted: resolved")
+        self.assertTrue(
+            self.open_finding("stale_lead", newly_stale), "no standing finding: scanned"
+        )
+        self.assertEqual((result["created"], result["resolved"]), (1, 2))
+
+        # the next day's scan is full and sees the untouched lead's change
+        self.scan(["stale_lead"], now=self.now + timedelta(days=1))
+        self.assertFalse(self.open_finding("stale_lead", untouched))
+
+    def test_chatter_message_counts_as_change(self):
+        lead = self.create_stale_lead(self.rule.threshold + 1)
+        self.scan(["stale_lead"])
+        self.make_old(lead)
+        lead.with_user(self.salesman).message_post(body="Called the customer")
+        self.scan(["stale_lead"])
+        self.assertFalse(self.open_finding("stale_lead", lead), "a message is a touch")
