@@ -99,6 +99,14 @@ class CrmGuardianFinding(models.Model):
             ["reference_date DESC", "risk_score DESC", "id DESC"],
             where="state = 'open'",
         )
+        # the scan: standing findings of a check, by record (incremental rescans)
+        create_index(
+            self.env.cr,
+            "crm_guardian_finding_standing_idx",
+            self._table,
+            ['"check"', "res_id"],
+            where="state IN ('open', 'dismissed')",
+        )
         return res
 
     @api.model

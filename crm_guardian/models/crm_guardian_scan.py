@@ -29,7 +29,14 @@ INCREMENTAL_CHECKS = (
     "lead_incomplete",
     "customer_incomplete",
     "company_no_email_contact",
+    "lead_duplicate_email",
+    "lead_duplicate_phone",
+    "partner_duplicate_email",
+    "company_duplicate_name",
 )
+
+# Findings written by a scan above which it refreshes the table's statistics
+ANALYZE_AFTER_WRITES = 10000
 
 # Safety margin of an incremental rescan (see CrmGuardianScan._scan_since)
 INCREMENTAL_MARGIN = timedelta(hours=1)
@@ -78,6 +85,9 @@ class CrmGuardianScan(models.AbstractModel):
         ``incremental``: the check finds one finding per record and only from the
         record, its chatter and activities (see :meth:`_changed_domain`) and day-based
         ages: a same-day rescan may look at changed records only.
+        ``group_field``: the check finds one finding per value of this field shared by
+        several records (duplicates); incrementally, only the values of changed records
+        are regrouped.
         """
         checks = {
             "stale_lead": {
@@ -139,24 +149,28 @@ class CrmGuardianScan(models.AbstractModel):
                 "section": "duplicates",
                 "model": "crm.lead",
                 "sequence": 210,
+                "group_field": "email_normalized",
             },
             "lead_duplicate_phone": {
                 "name": self.env._("Leads sharing a phone"),
                 "section": "duplicates",
                 "model": "crm.lead",
                 "sequence": 220,
+                "group_field": "phone_sanitized",
             },
             "partner_duplicate_email": {
                 "name": self.env._("Contacts sharing an email"),
                 "section": "duplicates",
                 "model": "res.partner",
                 "sequence": 230,
+                "group_field": "email_normalized",
             },
             "company_duplicate_name": {
                 "name": self.env._("Companies with the same name"),
                 "section": "duplicates",
                 "model": "res.partner",
                 "sequence": 240,
+                "group_field": "guardian_name_key",
             },
         }
         for code in INCREMENTAL_CHECKS:
@@ -202,7 +216,9 @@ class CrmGuardianScan(models.AbstractModel):
         Checks marked ``incremental`` are rescanned incrementally on the day of their
         last scan, when their rules did not change since (see :meth:`_scan_since`).
         """
-        self = self.sudo()
+        # superuser: the scan sees every record; the cache holds the changed records
+        # of an incremental rescan, shared by the checks of a model
+        self = self.sudo().with_context(guardian_changed_ids={})
         now = now or fields.Datetime.now()
         definitions = self._get_checks()
         codes = [code for code in (checks or definitions) if code in definitions]
@@ -229,6 +245,11 @@ class CrmGuardianScan(models.AbstractModel):
                 result[code],
             )
         Cron._notify_progress(done=len(codes), remaining=0)
+        written = sum(sum(counts.values()) for counts in result.values())
+        if written > ANALYZE_AFTER_WRITES:
+            # fresh statistics for the next (incremental) scan's plans; autovacuum
+            # would get there, minutes later
+            self.env.cr.execute("ANALYZE crm_guardian_finding")
         return result
 
     @api.model
@@ -291,13 +312,14 @@ class CrmGuardianScan(models.AbstractModel):
         same values. Returns the domain and the scope of findings the sync may resolve
         (those of changed records).
         """
-        Model = self.env[self._get_checks()[code]["model"]]
-        changed_ids = list(
-            Model.with_context(active_test=False)._search(self._changed_domain(code, since))
-        )
+        definition = self._get_checks()[code]
+        Model = self.env[definition["model"]]
+        changed_ids = self._changed_ids(Model._name, self._changed_domain(code, since))
+        if definition.get("group_field"):
+            return self._incremental_group_domain(code, domain, changed_ids)
         standing = (
             self.env["crm.guardian.finding"]
-            ._search([("check", "=", code), ("state", "!=", "resolved")])
+            ._search([("check", "=", code), ("state", "in", ("open", "dismissed"))])
             .subselect("res_id")
         )
         domain = expression.AND(
@@ -317,6 +339,69 @@ class CrmGuardianScan(models.AbstractModel):
             table=SQL.identifier(Model._table),
         )
         return domain, scope
+
+    @api.model
+    def _changed_ids(self, model, domain):
+        """Ids of ``model`` matching ``domain``, cached for the scan (several checks
+        read the same changed leads)."""
+        cache = self.env.context.get("guardian_changed_ids")
+        key = (model, repr(domain))
+        if cache is not None and key in cache:
+            return cache[key]
+        ids = list(self.env[model].with_context(active_test=False)._search(domain))
+        if cache is not None:
+            cache[key] = ids
+        return ids
+
+    @api.model
+    def _incremental_group_domain(self, code, domain, changed_ids):
+        """Regroup only the values (keys) of changed records, and the keys of the standing
+        groups a changed record belongs to (it may have left the group). Returns the
+        domain and the findings the sync may resolve: those of these keys."""
+        definition = self._get_checks()[code]
+        Model = self.env[definition["model"]]
+        key_field = definition["group_field"]
+        Model.flush_model([key_field])
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "SELECT DISTINCT %s FROM %s WHERE id = ANY(%s) AND %s IS NOT NULL",
+                SQL.identifier(key_field),
+                SQL.identifier(Model._table),
+                changed_ids,
+                SQL.identifier(key_field),
+            )
+        )
+        keys = {key for (key,) in cr.fetchall()}
+        cr.execute(
+            SQL(
+                """SELECT duplicate_key FROM crm_guardian_finding
+                    WHERE %s = %s AND state != 'resolved'
+                      AND string_to_array(member_res_ids, ',')::int[] && %s::int[]""",
+                SQL.identifier("check"),
+                code,
+                changed_ids,
+            )
+        )
+        keys.update(key for (key,) in cr.fetchall() if key)
+        keys = sorted(keys)
+        # the keys go to a temporary table with statistics: with "key IN (list)" the
+        # planner probes the host's trigram index of email_normalized once per key
+        # (each probe reads most of the index: seconds for a thousand keys); knowing
+        # the number of keys, it hashes them and reads the table once instead
+        cr.execute("DROP TABLE IF EXISTS crm_guardian_scan_keys")
+        cr.execute("CREATE TEMPORARY TABLE crm_guardian_scan_keys (key varchar) ON COMMIT DROP")
+        cr.execute(SQL("INSERT INTO crm_guardian_scan_keys SELECT unnest(%s::varchar[])", keys))
+        cr.execute("ANALYZE crm_guardian_scan_keys")
+        members = Model.with_context(active_test=False)._search([])
+        members.add_where(
+            SQL(
+                "%s IN (SELECT key FROM crm_guardian_scan_keys)",
+                SQL.identifier(members.table, key_field),
+            )
+        )
+        domain = expression.AND([domain, [("id", "in", members)]])
+        return domain, SQL("f.duplicate_key = ANY(%s)", keys)
 
     @api.model
     def _changed_domain(self, code, since):

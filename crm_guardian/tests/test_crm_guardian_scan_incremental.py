@@ -47,7 +47,7 @@ class TestCrmGuardianScanIncremental(CrmGuardianCommon):
         since = self.since()
         self.assertTrue(since and since <= self.env.cr.now(), "same day, same rules")
         self.assertFalse(self.since(now=self.now + timedelta(days=1)), "next day: full")
-        self.assertFalse(self.since("lead_duplicate_email"), "group checks: always full")
+        self.assertFalse(self.since("lead_duplicate_email"), "not scanned since the reset")
 
     def test_rule_change_makes_it_full(self):
         self.scan(["stale_lead"])
@@ -100,3 +100,29 @@ class TestCrmGuardianScanIncremental(CrmGuardianCommon):
         lead.with_user(self.salesman).message_post(body="Called the customer")
         self.scan(["stale_lead"])
         self.assertFalse(self.open_finding("stale_lead", lead), "a message is a touch")
+
+    def test_incremental_duplicate_groups(self):
+        def group(key):
+            return (
+                self.env["crm.guardian.finding"]
+                .sudo()
+                .search([("check", "=", "lead_duplicate_email"), ("duplicate_key", "=", key)])
+            )
+
+        left = self.create_lead(email_from="left@guardian-test.example", phone=False)
+        leaving = self.create_lead(email_from="left@guardian-test.example", phone=False)
+        kept = self.create_lead(email_from="kept@guardian-test.example", phone=False)
+        kept_too = self.create_lead(email_from="kept@guardian-test.example", phone=False)
+        self.scan(["lead_duplicate_email"])
+        self.assertEqual(group("left@guardian-test.example").member_count, 2)
+        self.assertEqual(group("kept@guardian-test.example").member_count, 2)
+        self.make_old(left | leaving | kept | kept_too)
+        self.assertTrue(self.since("lead_duplicate_email"))
+
+        # the leaving lead moves to the other group: both keys are regrouped
+        leaving.write({"email_from": "kept@guardian-test.example"})
+        self.scan(["lead_duplicate_email"])
+        self.assertEqual(group("left@guardian-test.example").state, "resolved")
+        kept_group = group("kept@guardian-test.example")
+        self.assertEqual(kept_group.member_count, 3)
+        self.assertEqual(kept_group.lead_ids, leaving | kept | kept_too)
