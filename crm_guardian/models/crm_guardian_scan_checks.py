@@ -1,0 +1,690 @@
+from datetime import datetime, timedelta
+
+from odoo import api, fields, models
+from odoo.osv import expression
+from odoo.tools import SQL
+
+from .crm_guardian_scan import RATIO_CAP
+
+
+class CrmGuardianScan(models.AbstractModel):
+    """The core checks: rescue list, incomplete data, possible duplicates, signatures.
+
+    Each reads the matching records as rows, in one query (:meth:`_fetch_rows`), and
+    returns finding values; the scan service (``crm_guardian_scan.py``) adds the
+    rule, risk and severity, and merges them into the findings.
+    """
+
+    _inherit = "crm.guardian.scan"
+
+    # ------------------------------------------------------------
+    # HELPERS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _last_message_dates(self, model, ids):
+        """``{res_id: date of the last chatter message}``, one query."""
+        if not ids:
+            return {}
+        groups = self.env["mail.message"]._read_group(
+            [("model", "=", model), ("res_id", "in", ids)], ["res_id"], ["date:max"]
+        )
+        return dict(groups)
+
+    @api.model
+    def _base_vals(self, record, reference, now, **extra):
+        """Finding values of a record (checks that work on records)."""
+        reference_date = fields.Date.to_date(reference) if reference else False
+        vals = {
+            "res_id": record.id,
+            "name": record.display_name,
+            "reference_date": reference_date,
+            "age_days": (now.date() - reference_date).days if reference_date else 0,
+        }
+        vals.update(extra)
+        return vals
+
+    @api.model
+    def _fetch_rows(self, model, domain, columns):
+        """Rows (dicts) of the records of ``model`` matching ``domain``, one query.
+
+        ``columns`` maps a row key to a field name, a many2one path (``"partner_id.email"``,
+        one LEFT JOIN per path) or a callable ``(query) -> SQL``. Rows are plain values,
+        no records: reading a million leads as records costs minutes, as rows seconds.
+        """
+        Model = self.env[model]
+        query = Model._search(domain)
+        selects = []
+        for alias, column in columns.items():
+            if callable(column):
+                sql = column(query)
+            else:
+                sql = self._path_to_sql(Model, query.table, column, query)
+            selects.append(SQL("%s AS %s", sql, SQL.identifier(alias)))
+        return self.env.execute_query_dict(query.select(*selects))
+
+    @api.model
+    def _path_to_sql(self, model, alias, path, query):
+        fname, _dot, rest = path.partition(".")
+        if not rest:
+            return model._field_to_sql(alias, fname, query)
+        comodel = self.env[model._fields[fname].comodel_name]
+        co_alias = query.left_join(alias, fname, comodel._table, "id", fname)
+        return self._path_to_sql(comodel, co_alias, rest, query)
+
+    @api.model
+    def _last_message_sql(self, model):
+        """Date of the record's last chatter message, as a correlated subquery."""
+
+        def build(query):
+            return SQL(
+                "(SELECT MAX(m.date) FROM mail_message m WHERE m.model = %s AND m.res_id = %s)",
+                model,
+                SQL.identifier(query.table, "id"),
+            )
+
+        return build
+
+    @api.model
+    def _row_vals(self, row, reference, today, **extra):
+        """Finding values of a fetched row; its keys ``id``, ``name`` and, when present,
+        ``partner_id``, ``user_id``, ``team_id``, ``company_id``, ``amount``."""
+        reference_date = reference.date() if isinstance(reference, datetime) else reference
+        vals = {
+            "res_id": row["id"],
+            "name": row["name"],
+            "reference_date": reference_date or False,
+            "age_days": (today - reference_date).days if reference_date else 0,
+        }
+        for fname in ("partner_id", "user_id", "team_id", "company_id", "amount"):
+            if row.get(fname) is not None:
+                vals[fname] = row[fname]
+        vals.update(extra)
+        return vals
+
+    @api.model
+    def _missing_labels(self, labels, presence):
+        """``", ".join`` of the labels whose presence flag is false."""
+        return ", ".join(
+            label for label, present in zip(labels, presence, strict=True) if not present
+        )
+
+    # ------------------------------------------------------------
+    # RESCUE CHECKS
+    # ------------------------------------------------------------
+
+    def _open_lead_domain(self):
+        return [("active", "=", True), ("stage_id.is_won", "=", False)]
+
+    _owned_columns = {
+        "id": "id",
+        "partner_id": "partner_id",
+        "user_id": "user_id",
+        "team_id": "team_id",
+        "company_id": "company_id",
+    }
+
+    def _check_stale_lead(self, rule, domain, now):
+        """Open leads with no stage change, chatter message or new activity for N days.
+
+        Last touch = latest of ``date_last_stage_update`` (or ``create_date``), the last
+        ``mail.message`` on the lead (emails, notes, logged/done activities) and the
+        creation of an activity.
+        """
+        cutoff = now - timedelta(days=rule.threshold)
+        domain = expression.AND(
+            [
+                domain,
+                self._open_lead_domain(),
+                [
+                    "|",
+                    ("date_last_stage_update", "<", cutoff),
+                    "&",
+                    ("date_last_stage_update", "=", False),
+                    ("create_date", "<", cutoff),
+                ],
+                [("message_ids", "not any", [("date", ">=", cutoff)])],
+                [("activity_ids", "not any", [("create_date", ">=", cutoff)])],
+            ]
+        )
+        rows = self._fetch_rows(
+            "crm.lead",
+            domain,
+            {
+                **self._owned_columns,
+                "name": "name",
+                "stage_changed": "date_last_stage_update",
+                "created": "create_date",
+                "stage": "stage_id.name",
+                "last_message": self._last_message_sql("crm.lead"),
+            },
+        )
+        reason = self.env._(
+            "No stage change, message or new activity for %(age)s days in stage "
+            "%(stage)s (last touch %(date)s; threshold %(threshold)s days)."
+        )
+        today = now.date()
+        vals_list = []
+        for row in rows:
+            last = max(filter(None, (row["stage_changed"] or row["created"], row["last_message"])))
+            vals = self._row_vals(row, last, today)
+            vals["reason"] = reason % {
+                "age": vals["age_days"],
+                "stage": row["stage"],
+                "date": vals["reference_date"],
+                "threshold": rule.threshold,
+            }
+            vals_list.append(vals)
+        return vals_list
+
+    _order_columns = {
+        **_owned_columns,
+        "name": "name",
+        "date_order": "date_order",
+        "validity_date": "validity_date",
+        "amount": "amount_total",
+    }
+
+    def _check_quotation_followup(self, rule, domain, now):
+        """Sent quotations with no chatter message since N days after the quotation date."""
+        cutoff = now - timedelta(days=rule.threshold)
+        domain = expression.AND(
+            [
+                domain,
+                [("state", "=", "sent"), ("date_order", "<", cutoff)],
+                [("message_ids", "not any", [("date", ">=", cutoff)])],
+            ]
+        )
+        rows = self._fetch_rows(
+            "sale.order",
+            domain,
+            {**self._order_columns, "last_message": self._last_message_sql("sale.order")},
+        )
+        reason = self.env._(
+            "Quotation sent and not followed up for %(age)s days (last touch %(date)s; "
+            "threshold %(threshold)s days)."
+        )
+        today = now.date()
+        vals_list = []
+        for row in rows:
+            last = max(filter(None, (row["date_order"], row["last_message"])))
+            vals = self._row_vals(row, last, today)
+            vals["reason"] = reason % {
+                "age": vals["age_days"],
+                "date": vals["reference_date"],
+                "threshold": rule.threshold,
+            }
+            vals_list.append(vals)
+        return vals_list
+
+    def _check_quotation_draft(self, rule, domain, now):
+        """Draft quotations whose quotation date is older than N days."""
+        cutoff = now - timedelta(days=rule.threshold)
+        domain = expression.AND([domain, [("state", "=", "draft"), ("date_order", "<", cutoff)]])
+        rows = self._fetch_rows("sale.order", domain, self._order_columns)
+        reason = self.env._(
+            "Draft quotation dated %(date)s never sent to the customer (%(age)s days; "
+            "threshold %(threshold)s days)."
+        )
+        today = now.date()
+        vals_list = []
+        for row in rows:
+            vals = self._row_vals(row, row["date_order"], today)
+            vals["reason"] = reason % {
+                "date": vals["reference_date"],
+                "age": vals["age_days"],
+                "threshold": rule.threshold,
+            }
+            vals_list.append(vals)
+        return vals_list
+
+    def _check_quotation_expiring(self, rule, domain, now):
+        """Draft or sent quotations whose expiration date is within the next N days."""
+        today = now.date()
+        limit = today + timedelta(days=rule.threshold)
+        domain = expression.AND(
+            [
+                domain,
+                [
+                    ("state", "in", ("draft", "sent")),
+                    ("validity_date", ">=", today),
+                    ("validity_date", "<=", limit),
+                ],
+            ]
+        )
+        rows = self._fetch_rows("sale.order", domain, self._order_columns)
+        reason = self.env._(
+            "Quotation expires on %(date)s, in %(days)s days (threshold %(threshold)s days)."
+        )
+        vals_list = []
+        for row in rows:
+            days_left = (row["validity_date"] - today).days
+            vals = self._row_vals(
+                row,
+                row["validity_date"],
+                today,
+                age_days=days_left,
+                ratio=1 + (rule.threshold - days_left) / max(rule.threshold, 1),
+                severity_level=1,
+            )
+            vals["reason"] = reason % {
+                "date": row["validity_date"],
+                "days": days_left,
+                "threshold": rule.threshold,
+            }
+            vals_list.append(vals)
+        return vals_list
+
+    def _check_invoice_overdue(self, rule, domain, now):
+        """Posted customer invoices not paid N days after their due date.
+
+        The rule's minimum amount applies to the amount due in company currency.
+        """
+        cutoff = now.date() - timedelta(days=rule.threshold)
+        conditions = [
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+            ("invoice_date_due", "<", cutoff),
+        ]
+        if rule.amount_threshold:
+            conditions.append(("amount_residual_signed", ">=", rule.amount_threshold))
+
+        def display_name(query):
+            # account.move's display name of a posted invoice: its number (and reference)
+            return SQL(
+                "%s || COALESCE(' (' || NULLIF(LEFT(%s, 50), '') || ')', '')",
+                SQL.identifier(query.table, "name"),
+                SQL.identifier(query.table, "ref"),
+            )
+
+        rows = self._fetch_rows(
+            "account.move",
+            expression.AND([domain, conditions]),
+            {
+                "id": "id",
+                "name": display_name,
+                "partner_id": "commercial_partner_id",
+                "user_id": "invoice_user_id",
+                "team_id": "team_id",
+                "company_id": "company_id",
+                "amount": "amount_residual_signed",
+                "currency_id": "company_id.currency_id",
+                "due": "invoice_date_due",
+            },
+        )
+        reason = self.env._(
+            "%(amount)s due since %(date)s: %(age)s days overdue (threshold %(threshold)s days)."
+        )
+        # a month overdue weighs like a timed check at its threshold; one level per step
+        # of 30 days overdue (or of the threshold, when longer): a dismissed invoice
+        # re-opens once it is a step further overdue
+        step = max(rule.threshold, 30)
+        formatters = {}
+        today = now.date()
+        vals_list = []
+        for row in rows:
+            vals = self._row_vals(row, row["due"], today)
+            vals["ratio"] = vals["age_days"] / step
+            vals["severity_level"] = max(1, vals["age_days"] // step)
+            currency_id = row["currency_id"]
+            if currency_id not in formatters:
+                formatters[currency_id] = self._amount_formatter(currency_id)
+            vals["reason"] = reason % {
+                "amount": formatters[currency_id](row["amount"]),
+                "date": row["due"],
+                "age": vals["age_days"],
+                "threshold": rule.threshold,
+            }
+            vals_list.append(vals)
+        return vals_list
+
+    @api.model
+    def _amount_formatter(self, currency_id):
+        """A function formatting amounts like ``format_amount`` in ``currency_id``, with
+        the language's separators read once (``format_amount`` reads them per call)."""
+        currency = self.env["res.currency"].browse(currency_id)
+        lang = self.env["res.lang"]._get_data(code=self.env.lang or "en_US")
+        digits = currency.decimal_places
+        symbol = currency.symbol or ""
+        before = currency.position == "before"
+        separators = str.maketrans({",": lang.thousands_sep or "", ".": lang.decimal_point or "."})
+
+        def format_(amount):
+            number = f"{currency.round(amount or 0.0):,.{digits}f}".translate(separators)
+            if before:
+                return f"{symbol}\N{NO-BREAK SPACE}{number}"
+            return f"{number}\N{NO-BREAK SPACE}{symbol}"
+
+        return format_
+
+    def _check_conversion_gap(self, rule, domain, now):
+        """Opportunities whose customer lacks the email, phone or street the lead has."""
+        cutoff = now - timedelta(days=rule.threshold)
+        domain = expression.AND(
+            [
+                domain,
+                self._open_lead_domain(),
+                [("type", "=", "opportunity"), ("partner_id", "!=", False)],
+                [
+                    "|",
+                    ("date_conversion", "<=", cutoff),
+                    "&",
+                    ("date_conversion", "=", False),
+                    ("create_date", "<=", cutoff),
+                ],
+                [
+                    "|",
+                    "|",
+                    "&",
+                    ("email_from", "!=", False),
+                    ("partner_id.email", "=", False),
+                    "&",
+                    ("phone", "!=", False),
+                    "&",
+                    ("partner_id.phone", "=", False),
+                    ("partner_id.mobile", "=", False),
+                    "&",
+                    ("street", "!=", False),
+                    ("partner_id.street", "=", False),
+                ],
+            ]
+        )
+        rows = self._fetch_rows(
+            "crm.lead",
+            domain,
+            {
+                **self._owned_columns,
+                "name": "name",
+                "converted": "date_conversion",
+                "created": "create_date",
+                "email": "email_from",
+                "phone": "phone",
+                "street": "street",
+                "partner_name": "partner_id.complete_name",
+                "partner_email": "partner_id.email",
+                "partner_phone": "partner_id.phone",
+                "partner_mobile": "partner_id.mobile",
+                "partner_street": "partner_id.street",
+            },
+        )
+        labels = (self.env._("email"), self.env._("phone"), self.env._("address"))
+        reason = self.env._("The opportunity has %(fields)s but its customer %(partner)s does not.")
+        today = now.date()
+        vals_list = []
+        for row in rows:
+            missing = self._missing_labels(
+                labels,
+                (
+                    not row["email"] or row["partner_email"],
+                    not row["phone"] or row["partner_phone"] or row["partner_mobile"],
+                    not row["street"] or row["partner_street"],
+                ),
+            )
+            vals = self._row_vals(row, row["converted"] or row["created"], today)
+            vals["reason"] = reason % {"fields": missing, "partner": row["partner_name"]}
+            vals_list.append(vals)
+        return vals_list
+
+    # ------------------------------------------------------------
+    # INCOMPLETE DATA CHECKS
+    # ------------------------------------------------------------
+
+    def _check_lead_incomplete(self, rule, domain, now):
+        """Open leads older than N days missing email, phone, source, salesperson or
+        company name."""
+        cutoff = now - timedelta(days=rule.threshold)
+        domain = expression.AND(
+            [
+                domain,
+                self._open_lead_domain(),
+                [("create_date", "<=", cutoff)],
+                [
+                    "|",
+                    "|",
+                    "|",
+                    "|",
+                    ("email_from", "=", False),
+                    "&",
+                    ("phone", "=", False),
+                    ("mobile", "=", False),
+                    ("source_id", "=", False),
+                    ("user_id", "=", False),
+                    "&",
+                    ("partner_name", "=", False),
+                    ("partner_id", "=", False),
+                ],
+            ]
+        )
+        rows = self._fetch_rows(
+            "crm.lead",
+            domain,
+            {
+                **self._owned_columns,
+                "name": "name",
+                "created": "create_date",
+                "email": "email_from",
+                "phone": "phone",
+                "mobile": "mobile",
+                "source_id": "source_id",
+                "company_name": "partner_name",
+            },
+        )
+        labels = (
+            self.env._("email"),
+            self.env._("phone"),
+            self.env._("source"),
+            self.env._("salesperson"),
+            self.env._("company name"),
+        )
+        reason = self.env._("The lead has no %(fields)s.")
+        today = now.date()
+        vals_list = []
+        for row in rows:
+            presence = (
+                row["email"],
+                row["phone"] or row["mobile"],
+                row["source_id"],
+                row["user_id"],
+                row["company_name"] or row["partner_id"],
+            )
+            count = sum(1 for present in presence if not present)
+            vals = self._row_vals(row, row["created"], today, ratio=count / 2, severity_level=count)
+            vals["reason"] = reason % {"fields": self._missing_labels(labels, presence)}
+            vals_list.append(vals)
+        return vals_list
+
+    _partner_columns = {
+        "id": "id",
+        "partner_id": "id",
+        "name": "complete_name",
+        "created": "create_date",
+        "user_id": "user_id",
+        "company_id": "company_id",
+    }
+
+    def _check_customer_incomplete(self, rule, domain, now):
+        """Customers (customer rank > 0) older than N days without email or phone."""
+        cutoff = now - timedelta(days=rule.threshold)
+        domain = expression.AND(
+            [
+                domain,
+                [("active", "=", True), ("customer_rank", ">", 0), ("create_date", "<=", cutoff)],
+                ["|", ("email", "=", False), "&", ("phone", "=", False), ("mobile", "=", False)],
+            ]
+        )
+        rows = self._fetch_rows(
+            "res.partner",
+            domain,
+            {**self._partner_columns, "email": "email", "phone": "phone", "mobile": "mobile"},
+        )
+        labels = (self.env._("email"), self.env._("phone"))
+        reason = self.env._("The customer has no %(fields)s.")
+        today = now.date()
+        vals_list = []
+        for row in rows:
+            presence = (row["email"], row["phone"] or row["mobile"])
+            count = sum(1 for present in presence if not present)
+            vals = self._row_vals(row, row["created"], today, ratio=count / 2, severity_level=count)
+            vals["reason"] = reason % {"fields": self._missing_labels(labels, presence)}
+            vals_list.append(vals)
+        return vals_list
+
+    def _check_company_no_email_contact(self, rule, domain, now):
+        """Companies older than N days none of whose active contacts has an email."""
+        cutoff = now - timedelta(days=rule.threshold)
+        domain = expression.AND(
+            [
+                domain,
+                [("active", "=", True), ("is_company", "=", True), ("create_date", "<=", cutoff)],
+                [("child_ids", "not any", [("email", "!=", False)])],
+            ]
+        )
+        rows = self._fetch_rows("res.partner", domain, self._partner_columns)
+        reason = self.env._("No contact of this company has an email address.")
+        today = now.date()
+        return [
+            self._row_vals(row, row["created"], today, ratio=1.0, severity_level=1, reason=reason)
+            for row in rows
+        ]
+
+    # ------------------------------------------------------------
+    # DUPLICATE CHECKS
+    # ------------------------------------------------------------
+
+    def _duplicate_groups(self, model, key_field, rule, domain, now, noun):
+        """One finding per value of ``key_field`` shared by 2..N records.
+
+        N is the rule's threshold (noise guard, default 20): a value shared by more
+        records (a switchboard number, a generic mailbox) is ignored. One GROUP BY.
+        """
+        limit = rule.threshold or 20
+        Model = self.env[model]
+        groups = Model._read_group(
+            expression.AND([domain, [(key_field, "!=", False), ("active", "=", True)]]),
+            [key_field],
+            ["id:array_agg", "create_date:max"],
+            having=[("__count", ">", 1), ("__count", "<=", limit)],
+        )
+        # one query over all members (a browse per group would query per group)
+        all_ids = [record_id for _key, ids, _date in groups for record_id in ids]
+        columns = {
+            "id": "id",
+            "name": "name" if model == "crm.lead" else "complete_name",
+            "user_id": "user_id",
+            "company_id": "company_id",
+            "partner_id": "partner_id" if model == "crm.lead" else "id",
+        }
+        if "team_id" in Model._fields:
+            columns["team_id"] = "team_id"
+        info = {
+            row["id"]: row
+            for row in self.with_context(active_test=False)._fetch_rows(
+                model, [("id", "in", all_ids)], columns
+            )
+        }
+        member_field = "lead_ids" if model == "crm.lead" else "partner_ids"
+        code = self.env.context.get("guardian_check")
+        field_label = Model._fields[key_field].string
+        name = self.env._("%(count)s %(noun)s: %(key)s")
+        reason = self.env._(
+            "%(count)s records share %(field)s '%(key)s': %(names)s. Review them and "
+            "merge if they are the same (groups above %(limit)s records are ignored)."
+        )
+        vals_list = []
+        for key, ids, last_created in groups:
+            ids = sorted(ids)
+            first = info[ids[0]]
+            reference_date = fields.Date.to_date(last_created)
+            vals = {
+                "res_id": ids[0],
+                "key": f"{code}:{key}",
+                "name": name % {"count": len(ids), "noun": noun, "key": key},
+                "reference_date": reference_date,
+                "age_days": (now.date() - reference_date).days if reference_date else 0,
+                "user_id": first["user_id"] or False,
+                "team_id": first.get("team_id") or False,
+                "company_id": first["company_id"] or False,
+                "partner_id": first["partner_id"] or False,
+                "threshold": limit,
+                "ratio": min(len(ids) - 1, RATIO_CAP),
+                "duplicate_key": key,
+                "member_count": len(ids),
+                "severity_level": len(ids),
+            }
+            vals[member_field] = ids
+            vals["reason"] = reason % {
+                "count": len(ids),
+                "field": field_label,
+                "key": key,
+                "names": ", ".join(info[record_id]["name"] or "" for record_id in ids),
+                "limit": limit,
+            }
+            vals_list.append(vals)
+        return vals_list
+
+    def _check_lead_duplicate_email(self, rule, domain, now):
+        return self.with_context(guardian_check="lead_duplicate_email")._duplicate_groups(
+            "crm.lead", "email_normalized", rule, domain, now, self.env._("leads share an email")
+        )
+
+    def _check_lead_duplicate_phone(self, rule, domain, now):
+        return self.with_context(guardian_check="lead_duplicate_phone")._duplicate_groups(
+            "crm.lead", "phone_sanitized", rule, domain, now, self.env._("leads share a phone")
+        )
+
+    def _check_partner_duplicate_email(self, rule, domain, now):
+        return self.with_context(guardian_check="partner_duplicate_email")._duplicate_groups(
+            "res.partner",
+            "email_normalized",
+            rule,
+            domain,
+            now,
+            self.env._("contacts share an email"),
+        )
+
+    def _check_company_duplicate_name(self, rule, domain, now):
+        domain = expression.AND([domain, [("is_company", "=", True)]])
+        return self.with_context(guardian_check="company_duplicate_name")._duplicate_groups(
+            "res.partner",
+            "guardian_name_key",
+            rule,
+            domain,
+            now,
+            self.env._("companies share a name"),
+        )
+
+    # ------------------------------------------------------------
+    # CONTRACT CHECKS
+    # ------------------------------------------------------------
+
+    def _check_quotation_signature(self, rule, domain, now):
+        """Sent quotations that require an online signature and have none after N days."""
+        cutoff = now - timedelta(days=rule.threshold)
+        domain = expression.AND(
+            [
+                domain,
+                [
+                    ("state", "=", "sent"),
+                    ("require_signature", "=", True),
+                    ("signed_on", "=", False),
+                    ("date_order", "<", cutoff),
+                ],
+            ]
+        )
+        rows = self._fetch_rows("sale.order", domain, self._order_columns)
+        reason = self.env._(
+            "Sent on %(date)s for an online signature, still unsigned after %(age)s days "
+            "(threshold %(threshold)s days)."
+        )
+        today = now.date()
+        vals_list = []
+        for row in rows:
+            vals = self._row_vals(row, row["date_order"], today)
+            vals["reason"] = reason % {
+                "date": vals["reference_date"],
+                "age": vals["age_days"],
+                "threshold": rule.threshold,
+            }
+            vals_list.append(vals)
+        return vals_list
