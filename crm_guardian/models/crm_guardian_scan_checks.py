@@ -22,16 +22,6 @@ class CrmGuardianScan(models.AbstractModel):
     # ------------------------------------------------------------
 
     @api.model
-    def _last_message_dates(self, model, ids):
-        """``{res_id: date of the last chatter message}``, one query."""
-        if not ids:
-            return {}
-        groups = self.env["mail.message"]._read_group(
-            [("model", "=", model), ("res_id", "in", ids)], ["res_id"], ["date:max"]
-        )
-        return dict(groups)
-
-    @api.model
     def _base_vals(self, record, reference, now, **extra):
         """Finding values of a record (checks that work on records)."""
         reference_date = fields.Date.to_date(reference) if reference else False

@@ -2,20 +2,10 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.osv import expression
+from odoo.tools import SQL
 
 # Share of the first-response deadline after which a ticket is "at risk".
 SLA_WARNING_SHARE = 0.75
-
-TICKET_FIELDS = (
-    "display_name",
-    "create_date",
-    "last_stage_update",
-    "partner_id",
-    "user_id",
-    "company_id",
-    "stage_id",
-    "priority",
-)
 
 
 class CrmGuardianScan(models.AbstractModel):
@@ -69,15 +59,29 @@ class CrmGuardianScan(models.AbstractModel):
     def _hours(self, since, now):
         return int((now - since).total_seconds() // 3600)
 
-    def _ticket_vals(self, ticket, reference, now, **extra):
-        return self._base_vals(
-            ticket,
-            reference,
-            now,
-            partner_id=ticket.partner_id.commercial_partner_id.id,
-            user_id=ticket.user_id.id,
-            company_id=ticket.company_id.id,
-            **extra,
+    def _ticket_rows(self, domain, **columns):
+        """Rows of the matching tickets: id, display name ("number - name"), commercial
+        customer, assignee, company, creation and ``columns``; one query."""
+
+        def display_name(query):
+            return SQL(
+                "CONCAT_WS(' - ', %s, %s)",
+                SQL.identifier(query.table, "number"),
+                SQL.identifier(query.table, "name"),
+            )
+
+        return self._fetch_rows(
+            "helpdesk.ticket",
+            domain,
+            {
+                "id": "id",
+                "name": display_name,
+                "partner_id": "partner_id.commercial_partner_id",
+                "user_id": "user_id",
+                "company_id": "company_id",
+                "created": "create_date",
+                **columns,
+            },
         )
 
     def _staff_reply_domain(self):
@@ -101,20 +105,27 @@ class CrmGuardianScan(models.AbstractModel):
                 [("message_ids", "not any", [("date", ">=", cutoff)])],
             ]
         )
-        tickets = self.env["helpdesk.ticket"].search_fetch(domain, TICKET_FIELDS)
-        messages = self._last_message_dates("helpdesk.ticket", tickets.ids)
+        rows = self._ticket_rows(
+            domain,
+            stage_changed="last_stage_update",
+            stage="stage_id.name",
+            last_message=self._last_message_sql("helpdesk.ticket"),
+        )
+        reason = self.env._(
+            "No message or stage change for %(hours)s hours in stage %(stage)s "
+            "(threshold %(threshold)s hours)."
+        )
+        today = now.date()
         vals_list = []
-        for ticket in tickets:
-            last = max(filter(None, [ticket.last_stage_update, messages.get(ticket.id)]))
+        for row in rows:
+            last = max(filter(None, (row["stage_changed"], row["last_message"])))
             hours = self._hours(last, now)
-            vals = self._ticket_vals(ticket, last, now, ratio=hours / max(rule.threshold, 1))
-            vals["reason"] = self.env._(
-                "No message or stage change for %(hours)s hours in stage %(stage)s "
-                "(threshold %(threshold)s hours).",
-                hours=hours,
-                stage=ticket.stage_id.name,
-                threshold=rule.threshold,
-            )
+            vals = self._row_vals(row, last, today, ratio=hours / max(rule.threshold, 1))
+            vals["reason"] = reason % {
+                "hours": hours,
+                "stage": row["stage"],
+                "threshold": rule.threshold,
+            }
             vals_list.append(vals)
         return vals_list
 
@@ -128,18 +139,16 @@ class CrmGuardianScan(models.AbstractModel):
                 [("user_id", "=", False), ("create_date", "<", cutoff)],
             ]
         )
+        reason = self.env._(
+            "Nobody is assigned %(hours)s hours after the ticket was opened "
+            "(threshold %(threshold)s hours)."
+        )
+        today = now.date()
         vals_list = []
-        for ticket in self.env["helpdesk.ticket"].search_fetch(domain, TICKET_FIELDS):
-            hours = self._hours(ticket.create_date, now)
-            vals = self._ticket_vals(
-                ticket, ticket.create_date, now, ratio=hours / max(rule.threshold, 1)
-            )
-            vals["reason"] = self.env._(
-                "Nobody is assigned %(hours)s hours after the ticket was opened "
-                "(threshold %(threshold)s hours).",
-                hours=hours,
-                threshold=rule.threshold,
-            )
+        for row in self._ticket_rows(domain):
+            hours = self._hours(row["created"], now)
+            vals = self._row_vals(row, row["created"], today, ratio=hours / max(rule.threshold, 1))
+            vals["reason"] = reason % {"hours": hours, "threshold": rule.threshold}
             vals_list.append(vals)
         return vals_list
 
@@ -156,29 +165,27 @@ class CrmGuardianScan(models.AbstractModel):
                 [("message_ids", "not any", self._staff_reply_domain())],
             ]
         )
+        breached = self.env._(
+            "First-response SLA breached: no reply to the customer %(hours)s hours "
+            "after creation (SLA %(sla)s hours, due %(deadline)s)."
+        )
+        at_risk = self.env._(
+            "First-response SLA at risk: no reply to the customer yet, due in "
+            "%(left)s hours (SLA %(sla)s hours, due %(deadline)s)."
+        )
+        today = now.date()
         vals_list = []
-        for ticket in self.env["helpdesk.ticket"].search_fetch(domain, TICKET_FIELDS):
-            deadline = ticket.create_date + timedelta(hours=deadline_hours)
-            hours = self._hours(ticket.create_date, now)
-            vals = self._ticket_vals(
-                ticket, ticket.create_date, now, ratio=hours / max(deadline_hours, 1)
-            )
-            if now >= deadline:
-                vals["reason"] = self.env._(
-                    "First-response SLA breached: no reply to the customer %(hours)s hours "
-                    "after creation (SLA %(sla)s hours, due %(deadline)s).",
-                    hours=hours,
-                    sla=deadline_hours,
-                    deadline=fields.Datetime.to_string(deadline),
-                )
-            else:
-                vals["reason"] = self.env._(
-                    "First-response SLA at risk: no reply to the customer yet, due in "
-                    "%(left)s hours (SLA %(sla)s hours, due %(deadline)s).",
-                    left=self._hours(now, deadline),
-                    sla=deadline_hours,
-                    deadline=fields.Datetime.to_string(deadline),
-                )
+        for row in self._ticket_rows(domain):
+            deadline = row["created"] + timedelta(hours=deadline_hours)
+            hours = self._hours(row["created"], now)
+            vals = self._row_vals(row, row["created"], today, ratio=hours / max(deadline_hours, 1))
+            params = {
+                "hours": hours,
+                "left": self._hours(now, deadline),
+                "sla": deadline_hours,
+                "deadline": fields.Datetime.to_string(deadline),
+            }
+            vals["reason"] = (breached if now >= deadline else at_risk) % params
             vals_list.append(vals)
         return vals_list
 
@@ -188,13 +195,11 @@ class CrmGuardianScan(models.AbstractModel):
         domain = expression.AND(
             [domain, self._open_ticket_domain(), [("create_date", "<", cutoff)]]
         )
+        reason = self.env._("Open for %(age)s days (resolution SLA %(threshold)s days).")
+        today = now.date()
         vals_list = []
-        for ticket in self.env["helpdesk.ticket"].search_fetch(domain, TICKET_FIELDS):
-            vals = self._ticket_vals(ticket, ticket.create_date, now)
-            vals["reason"] = self.env._(
-                "Open for %(age)s days (resolution SLA %(threshold)s days).",
-                age=vals["age_days"],
-                threshold=rule.threshold,
-            )
+        for row in self._ticket_rows(domain):
+            vals = self._row_vals(row, row["created"], today)
+            vals["reason"] = reason % {"age": vals["age_days"], "threshold": rule.threshold}
             vals_list.append(vals)
         return vals_list
