@@ -93,6 +93,23 @@ class CrmGuardianScan(models.AbstractModel):
         return vals
 
     @api.model
+    def _aged_vals_list(self, rows, reference, reason, rule, now, params=None):
+        """Finding values of ``rows`` aged from ``reference(row)``; ``reason`` (translated
+        once) is formatted with ``date``, ``age``, ``threshold`` and ``params(row)``."""
+        today = now.date()
+        vals_list = []
+        for row in rows:
+            vals = self._row_vals(row, reference(row), today)
+            vals["reason"] = reason % {
+                "date": vals["reference_date"],
+                "age": vals["age_days"],
+                "threshold": rule.threshold,
+                **(params(row) if params else {}),
+            }
+            vals_list.append(vals)
+        return vals_list
+
+    @api.model
     def _missing_labels(self, labels, presence):
         """``", ".join`` of the labels whose presence flag is false."""
         return ", ".join(
@@ -153,19 +170,16 @@ class CrmGuardianScan(models.AbstractModel):
             "No stage change, message or new activity for %(age)s days in stage "
             "%(stage)s (last touch %(date)s; threshold %(threshold)s days)."
         )
-        today = now.date()
-        vals_list = []
-        for row in rows:
-            last = max(filter(None, (row["stage_changed"] or row["created"], row["last_message"])))
-            vals = self._row_vals(row, last, today)
-            vals["reason"] = reason % {
-                "age": vals["age_days"],
-                "stage": row["stage"],
-                "date": vals["reference_date"],
-                "threshold": rule.threshold,
-            }
-            vals_list.append(vals)
-        return vals_list
+        return self._aged_vals_list(
+            rows,
+            lambda row: max(
+                filter(None, (row["stage_changed"] or row["created"], row["last_message"]))
+            ),
+            reason,
+            rule,
+            now,
+            params=lambda row: {"stage": row["stage"]},
+        )
 
     _order_columns = {
         **_owned_columns,
@@ -194,18 +208,13 @@ class CrmGuardianScan(models.AbstractModel):
             "Quotation sent and not followed up for %(age)s days (last touch %(date)s; "
             "threshold %(threshold)s days)."
         )
-        today = now.date()
-        vals_list = []
-        for row in rows:
-            last = max(filter(None, (row["date_order"], row["last_message"])))
-            vals = self._row_vals(row, last, today)
-            vals["reason"] = reason % {
-                "age": vals["age_days"],
-                "date": vals["reference_date"],
-                "threshold": rule.threshold,
-            }
-            vals_list.append(vals)
-        return vals_list
+        return self._aged_vals_list(
+            rows,
+            lambda row: max(filter(None, (row["date_order"], row["last_message"]))),
+            reason,
+            rule,
+            now,
+        )
 
     def _check_quotation_draft(self, rule, domain, now):
         """Draft quotations whose quotation date is older than N days."""
@@ -216,17 +225,7 @@ class CrmGuardianScan(models.AbstractModel):
             "Draft quotation dated %(date)s never sent to the customer (%(age)s days; "
             "threshold %(threshold)s days)."
         )
-        today = now.date()
-        vals_list = []
-        for row in rows:
-            vals = self._row_vals(row, row["date_order"], today)
-            vals["reason"] = reason % {
-                "date": vals["reference_date"],
-                "age": vals["age_days"],
-                "threshold": rule.threshold,
-            }
-            vals_list.append(vals)
-        return vals_list
+        return self._aged_vals_list(rows, lambda row: row["date_order"], reason, rule, now)
 
     def _check_quotation_expiring(self, rule, domain, now):
         """Draft or sent quotations whose expiration date is within the next N days."""
@@ -667,14 +666,4 @@ class CrmGuardianScan(models.AbstractModel):
             "Sent on %(date)s for an online signature, still unsigned after %(age)s days "
             "(threshold %(threshold)s days)."
         )
-        today = now.date()
-        vals_list = []
-        for row in rows:
-            vals = self._row_vals(row, row["date_order"], today)
-            vals["reason"] = reason % {
-                "date": vals["reference_date"],
-                "age": vals["age_days"],
-                "threshold": rule.threshold,
-            }
-            vals_list.append(vals)
-        return vals_list
+        return self._aged_vals_list(rows, lambda row: row["date_order"], reason, rule, now)
