@@ -255,39 +255,64 @@ def measure(env, leads):
 
     manager = env.ref("base.user_admin")
     salesperson = env["res.users"].search([("login", "=", "bench_sales_0")])
+    # What the web client sends (Odoo 18 relational model, ungrouped list or kanban):
+    # web_search_read with the view's fields, limit 80 (list) / 40 (kanban), the
+    # default order and count_limit 10001 (it counts up to 10000 and shows "10000+").
+    # The findings list: every field of the list view (optional hidden columns are
+    # fetched too; company_id only for multi-company users); many2one: display_name.
+    m2o = {"fields": {"display_name": {}}}
     spec = {
-        "name": {},
+        "reference_date": {},
         "check": {},
         "section": {},
-        "reference_date": {},
+        "name": {},
+        "partner_id": m2o,
+        "user_id": m2o,
+        "team_id": m2o,
+        "age_days": {},
+        "threshold": {},
+        "currency_id": m2o,
+        "amount": {},
         "risk_score": {},
-        "user_id": {"fields": {"display_name": {}}},
         "reason": {},
+        "has_open_activity": {},
+        "dismiss_until": {},
         "state": {},
+        "can_schedule_activity": {},
+    }
+    # the dashboard: kanban of the section cards
+    card_spec = {
+        "color": {},
+        "name": {},
+        "description": {},
+        "open_count": {},
+        "high_risk_count": {},
     }
     lead_spec = {
         "name": {},
-        "stage_id": {"fields": {"display_name": {}}},
-        "user_id": {"fields": {"display_name": {}}},
+        "stage_id": m2o,
+        "user_id": m2o,
         "expected_revenue": {},
     }
     for label, user in (("manager", manager), ("salesperson", salesperson)):
-        uenv = env(user=user)
+        uenv = env(user=user, context={"lang": "en_US", "bin_size": True})
 
         def dashboard(uenv=uenv):
             uenv.invalidate_all()
-            return uenv["crm.guardian.section"].search([]).read(["open_count", "high_risk_count"])
+            return uenv["crm.guardian.section"].web_search_read(
+                [], card_spec, limit=40, order="", count_limit=10001
+            )
 
         def first_page(uenv=uenv):
             uenv.invalidate_all()
             return uenv["crm.guardian.finding"].web_search_read(
-                [("state", "=", "open")], spec, limit=80
+                [("state", "=", "open")], spec, limit=80, order="", count_limit=10001
             )
 
         def pipeline_page(uenv=uenv):
             uenv.invalidate_all()
             return uenv["crm.lead"].web_search_read(
-                [("type", "=", "opportunity")], lead_spec, limit=80
+                [("type", "=", "opportunity")], lead_spec, limit=80, order="", count_limit=10001
             )
 
         figures[f"dashboard_{label}_ms"] = timed(dashboard, repeat=5)[0] * 1000

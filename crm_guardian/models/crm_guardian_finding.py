@@ -1,6 +1,9 @@
-from odoo import api, fields, models
+import itertools
+
+from odoo import api, fields, models, tools
 from odoo.osv import expression
-from odoo.tools.sql import create_index
+from odoo.tools import SQL
+from odoo.tools.sql import create_index, drop_index
 
 MEMBER_FIELDS = {"crm.lead": "lead_ids", "res.partner": "partner_ids"}
 
@@ -83,15 +86,20 @@ class CrmGuardianFinding(models.Model):
 
     def init(self):
         res = super().init()
-        # dashboard cards: open findings per section (and their risk), and the first
-        # page of the default list (open, newest reference date, then risk)
+        # dashboard cards and list counts: open findings per record, with the section,
+        # risk and company, so that the counts under the record-access check (a
+        # semi-join on res_id per source model) are index-only scans of a small index
+        # instead of scans of the wide table
         create_index(
             self.env.cr,
-            "crm_guardian_finding_open_section_idx",
+            "crm_guardian_finding_open_access_idx",
             self._table,
-            ["section", "risk_score"],
+            ["res_model", "res_id", "section", "risk_score", "company_id"],
             where="state = 'open'",
         )
+        # replaced by the index above (no company_id: no index-only count under access)
+        drop_index(self.env.cr, "crm_guardian_finding_open_section_idx", self._table)
+        # the first page of the default list (open, newest reference date, then risk)
         create_index(
             self.env.cr,
             "crm_guardian_finding_open_order_idx",
@@ -162,40 +170,268 @@ class CrmGuardianFinding(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _get_record_access_domain(self):
-        """Findings whose record the current user may read.
+    def _get_source_models(self):
+        """The models findings are about (those of the checks), sorted."""
+        return sorted({d["model"] for d in self.env["crm.guardian.scan"]._get_checks().values()})
 
-        Per source model: nothing to add when no record rule applies to the user,
-        else one subquery ``res_id in Model._search([])`` (``_search`` applies the
-        user's record rules): one SQL query whatever the number of findings.
+    @api.model
+    def _get_record_access_queries(self, models_=None):
+        """``[(model, query)]`` for each source model (of ``models_`` if given) whose
+        records the current user may read: ``query`` selects the readable records
+        (``_search`` applies the user's record rules), or is ``None`` when every record
+        of the model is readable (no rule, or rules that hold for every record: see
+        :meth:`_rule_holds_everywhere`). Models without read access are left out.
         """
-        models_ = {d["model"] for d in self.env["crm.guardian.scan"]._get_checks().values()}
-        free = []
-        domains = []
-        for model in sorted(models_):
+        result = []
+        facts = {}
+        for model in self._get_source_models():
+            if models_ is not None and model not in models_:
+                continue
             if model not in self.env or not self.env[model].has_access("read"):
                 continue
-            if not self.env["ir.rule"]._compute_domain(model, "read"):
+            Model = self.env[model].with_context(active_test=False)
+            rule_domain = self.env["ir.rule"]._compute_domain(model, "read")
+            if not rule_domain or self._rule_holds_everywhere(Model, rule_domain, facts):
+                result.append((model, None))
+                continue
+            result.append((model, Model._search([], order="id")))
+        return result
+
+    @api.model
+    def _rule_holds_everywhere(self, Model, domain, facts):
+        """Whether the record-rule ``domain`` of ``Model`` is true for every record.
+
+        Proven, never guessed: only the always-true leaf and multi-company leaves on a
+        stored many2one to ``res.company`` (``in``, ``=``, ``child_of``, ``parent_of``)
+        are understood, and a company leaf holds for a non-empty company only when its
+        companies include every company of the database (the foreign key allows no
+        other value) and for an empty one only when it accepts ``False``. The domain is
+        evaluated in three-valued logic (true, false, unknown) for each possible
+        emptiness of the company fields (only non-empty for a NOT NULL column); any
+        other leaf is unknown. So the typical ``company_id in company_ids (+ [False])``
+        rule of a user with every company selected is skipped, and nothing else.
+        ``facts`` keeps the ids of all companies for the current call (one query, never
+        cached longer: a company created in the transaction counts at once).
+        """
+        domain = expression.normalize_domain(domain)
+        company_fields = {
+            leaf[0]
+            for leaf in domain
+            if isinstance(leaf, (list, tuple))
+            and len(leaf) == 3
+            and isinstance(leaf[0], str)
+            and (field := Model._fields.get(leaf[0]))
+            and field.type == "many2one"
+            and field.comodel_name == "res.company"
+            and field.store
+            and not field.inherited
+        }
+        if company_fields and "companies" not in facts:
+            self.env.cr.execute(SQL("SELECT ARRAY(SELECT id FROM res_company)"))
+            facts["companies"] = set(self.env.cr.fetchone()[0])
+        all_companies = facts.get("companies", set())
+
+        def leaf_value(leaf, null):
+            if tuple(leaf) == expression.TRUE_LEAF:
+                return True
+            if tuple(leaf) == expression.FALSE_LEAF:
+                return False
+            name, operator, value = leaf
+            if name not in null or operator not in ("in", "=", "child_of", "parent_of"):
+                return None
+            try:
+                values = set(value) if isinstance(value, (list, tuple, set)) else {value}
+            except TypeError:  # not hashable: not company ids
+                return None
+            ids = {v for v in values if v and isinstance(v, int) and not isinstance(v, bool)}
+            if ids != values - {False, None}:  # not plain company ids
+                return None
+            if null[name]:  # an empty company
+                if operator in ("in", "="):
+                    return False in values or None in values
+                return None
+            # a non-empty company: all of them match, or unknown
+            return True if ids >= all_companies else None
+
+        def evaluate(pos, null):
+            token = domain[pos]
+            if token in ("&", "|"):
+                left, pos = evaluate(pos + 1, null)
+                right, pos = evaluate(pos, null)
+                if token == "&":
+                    value = (
+                        False
+                        if False in (left, right)
+                        else (True if left is True and right is True else None)
+                    )
+                else:
+                    value = (
+                        True
+                        if True in (left, right)
+                        else (False if left is False and right is False else None)
+                    )
+                return value, pos
+            if token == "!":
+                value, pos = evaluate(pos + 1, null)
+                return (None if value is None else not value), pos
+            return leaf_value(token, null), pos + 1
+
+        nullable = [name for name in company_fields if not self._is_not_null(Model._table, name)]
+        for case in itertools.product((False, True), repeat=len(nullable)):
+            null = dict.fromkeys(company_fields, False)
+            null.update(zip(nullable, case, strict=True))
+            value, end = evaluate(0, null)
+            if value is not True or end != len(domain):
+                return False
+        return True
+
+    @tools.ormcache("table", "column")
+    def _is_not_null(self, table, column):
+        """Whether the column has a NOT NULL constraint (the schema changes only when
+        modules are updated, which resets the registry and its caches)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT attnotnull FROM pg_attribute"
+                " WHERE attrelid = %s::regclass AND attname = %s",
+                table,
+                column,
+            )
+        )
+        row = self.env.cr.fetchone()
+        return bool(row and row[0])
+
+    @api.model
+    def _get_record_access_sql(self, alias, models_=None, ids=None, access=None):
+        """SQL condition on the findings of table alias ``alias``: their record is
+        readable by the current user (in one of ``models_`` if given).
+
+        Per model: nothing to check when every record is readable (one
+        ``res_model IN`` test for all of them), else ``res_id IN`` the records the
+        user's rules allow. Alone (a search on one model: the dashboard counts per
+        model) PostgreSQL runs it as a semi-join; inside the OR of several models as a
+        hashed subplan, built only when a finding of the model is met. (A correlated
+        EXISTS would let PostgreSQL probe per finding, but it costs the OR with the
+        probe plan: estimates in the millions, and JIT compilation of a page query.)
+        With ``ids`` (findings already known: access check of records), each subquery
+        is restricted to the records of these findings, so that no hash of all the
+        readable records is built for a page. ``access``: the result of
+        :meth:`_get_record_access_queries` when already computed.
+        """
+        free = []
+        conditions = []
+        res_model = SQL.identifier(alias, "res_model")
+        if access is None:
+            access = self._get_record_access_queries(models_)
+        for model, query in access:
+            if query is None:
                 free.append(model)
                 continue
-            query = self.env[model].with_context(active_test=False)._search([])
-            domains.append([("res_model", "=", model), ("res_id", "in", query)])
+            if ids is not None:
+                query.add_where(
+                    SQL(
+                        "%s IN (SELECT res_id FROM %s WHERE id IN %s AND res_model = %s)",
+                        SQL.identifier(query.table, "id"),
+                        SQL.identifier(self._table),
+                        tuple(ids),
+                        model,
+                    )
+                )
+            conditions.append(
+                SQL(
+                    "(%s = %s AND %s IN %s)",
+                    res_model,
+                    model,
+                    SQL.identifier(alias, "res_id"),
+                    query.subselect(),
+                )
+            )
         if free:
-            domains.append([("res_model", "in", free)])
-        return expression.OR(domains) if domains else expression.FALSE_DOMAIN
+            conditions.insert(0, SQL("%s IN %s", res_model, tuple(free)))
+        if not conditions:
+            return SQL("FALSE")
+        return SQL("(%s)", SQL(" OR ").join(conditions))
+
+    @api.model
+    def _get_domain_models(self, domain):
+        """The models a domain restricts ``res_model`` to (top-level ``=`` / ``in``
+        leaves of a pure conjunction), or ``None``: the access check then covers these
+        models only, a single EXISTS that PostgreSQL can run as a semi-join."""
+        domain = expression.normalize_domain(list(domain or []))
+        if any(isinstance(item, str) and item in ("|", "!") for item in domain):
+            return None
+        models_ = None
+        for leaf in domain:
+            if not isinstance(leaf, (list, tuple)) or len(leaf) != 3 or leaf[0] != "res_model":
+                continue
+            operator, value = leaf[1], leaf[2]
+            if operator == "=" and isinstance(value, str):
+                values = {value}
+            elif operator == "in" and isinstance(value, (list, tuple, set)):
+                values = {v for v in value if isinstance(v, str)}
+            else:
+                continue
+            models_ = values if models_ is None else models_ & values
+        return models_
 
     @api.model
     def _search(self, domain, offset=0, limit=None, order=None):
-        if not self.env.su:
-            domain = expression.AND([domain, self._get_record_access_domain()])
-        return super()._search(domain, offset=offset, limit=limit, order=order)
+        query = super()._search(domain, offset=offset, limit=limit, order=order)
+        if self.env.su or query.is_empty():
+            return query
+        query.add_where(self._get_record_access_sql(query.table, self._get_domain_models(domain)))
+        return query
+
+    @api.model
+    def _search_per_source(self, domain):
+        """``_search(domain)`` split in parts that together return the same findings:
+        one for all the source models whose records are all readable, one per other
+        source model. Each part checks one model's access, which PostgreSQL runs as a
+        semi-join (a count over all findings: the dashboard) instead of a subplan per
+        model inside an OR. Returns a list of queries (nothing to find: empty list)."""
+        if self.env.su:
+            return [super()._search(domain)]
+        access = self._get_record_access_queries()
+        free = [item for item in access if item[1] is None]
+        parts = ([free] if free else []) + [[item] for item in access if item[1] is not None]
+        queries = []
+        for part in parts:
+            models_ = [model for model, _query in part]
+            query = super()._search(expression.AND([domain, [("res_model", "in", models_)]]))
+            if query.is_empty():
+                continue
+            query.add_where(self._get_record_access_sql(query.table, access=part))
+            queries.append(query)
+        return queries
+
+    @api.model
+    def search_count(self, domain, limit=None):
+        """An unlimited count (the pager's "10000+" clicked, an export) sums the counts
+        of the parts of :meth:`_search_per_source`: disjoint (one ``res_model`` each),
+        so the same number, with semi-joins instead of a subplan per model. A count
+        with a limit stops early: the plain query, whose subplans are built lazily."""
+        if limit or self.env.su:
+            return super().search_count(domain, limit=limit)
+        queries = self._search_per_source(domain)
+        if not queries:
+            return 0
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT SUM(n) FROM (%s) AS parts",
+                SQL(" UNION ALL ").join(
+                    SQL("(%s)", query.select(SQL("COUNT(*) AS n"))) for query in queries
+                ),
+            )
+        )
+        return int(rows[0][0] or 0)
 
     def _check_access(self, operation):
         result = super()._check_access(operation)
         if result or self.env.su or operation != "read" or not any(self._ids):
             return result
         ids = [record_id for record_id in self._ids if record_id]
-        allowed = set(super()._search([("id", "in", ids), *self._get_record_access_domain()]))
+        query = super()._search([("id", "in", ids)])
+        query.add_where(self._get_record_access_sql(query.table, ids=ids))
+        allowed = set(query)
         forbidden = self.browse(record_id for record_id in ids if record_id not in allowed)
         if forbidden:
             return forbidden, lambda: self.env["ir.rule"]._make_access_error(operation, forbidden)

@@ -26,28 +26,42 @@ class CrmGuardianSection(models.Model):
         return self.env["crm.guardian.scan"]._selection_section()
 
     def _compute_counts(self):
-        """One grouped query under the current user's access (``_search`` of the
-        finding model adds the record-access subqueries); the high-risk count is a
-        filtered aggregate of the same scan instead of a second ``_read_group``.
-        Served by the partial index ``crm_guardian_finding_open_section_idx``."""
+        """One query under the current user's access: the open findings per section
+        and, as a filtered aggregate of the same scan, the high-risk ones.
+
+        The finding's record-access check, split per source model (see
+        ``_search_per_source``): each part of the UNION ALL checks one model, which
+        PostgreSQL runs as a semi-join on the readable records instead of a subplan
+        per model inside an OR. Served by the partial index
+        ``crm_guardian_finding_open_access_idx`` (index-only scans)."""
         Finding = self.env["crm.guardian.finding"]
         Finding.check_access("read")
-        Finding.flush_model(["state", "section", "risk_score"])
-        query = Finding._search([("state", "=", "open"), ("section", "in", self.mapped("code"))])
-        section = SQL.identifier(query.table, "section")
-        query.groupby = section
-        self.env.cr.execute(
-            query.select(
-                section,
-                SQL("COUNT(*)"),
-                SQL(
-                    "COUNT(*) FILTER (WHERE %s >= %s)",
-                    SQL.identifier(query.table, "risk_score"),
-                    HIGH_RISK,
-                ),
+        Finding.flush_model(["state", "section", "risk_score", "res_model", "res_id", "company_id"])
+        selects = []
+        domain = [("state", "=", "open"), ("section", "in", self.mapped("code"))]
+        for query in Finding._search_per_source(domain):
+            section = SQL.identifier(query.table, "section")
+            query.groupby = section
+            selects.append(
+                query.select(
+                    section,
+                    SQL("COUNT(*) AS total"),
+                    SQL(
+                        "COUNT(*) FILTER (WHERE %s >= %s) AS high",
+                        SQL.identifier(query.table, "risk_score"),
+                        HIGH_RISK,
+                    ),
+                )
             )
-        )
-        counts = {code: (total, high) for code, total, high in self.env.cr.fetchall()}
+        counts = {}
+        if selects:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT section, SUM(total), SUM(high) FROM (%s) AS parts GROUP BY section",
+                    SQL(" UNION ALL ").join(SQL("(%s)", select) for select in selects),
+                )
+            )
+            counts = {code: (int(total), int(high)) for code, total, high in self.env.cr.fetchall()}
         for card in self:
             card.open_count, card.high_risk_count = counts.get(card.code, (0, 0))
 

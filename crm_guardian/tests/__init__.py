@@ -14,3 +14,4 @@ from . import test_crm_guardian_digest
 from . import test_crm_guardian_systray
 from . import test_crm_guardian_scan_reopen
 from . import test_crm_guardian_scan_incremental
+from . import test_crm_guardian_dashboard_perf

@@ -1,0 +1,171 @@
+from datetime import timedelta
+
+from odoo.tests import new_test_user, tagged
+
+from .common import GUARDIAN_VIEW, CrmGuardianCommon
+
+# what the web client sends for the findings list and the dashboard kanban
+LIST_SPEC = {
+    "reference_date": {},
+    "check": {},
+    "name": {},
+    "partner_id": {"fields": {"display_name": {}}},
+    "user_id": {"fields": {"display_name": {}}},
+    "risk_score": {},
+    "has_open_activity": {},
+    "state": {},
+    "can_schedule_activity": {},
+}
+CARD_SPEC = {"color": {}, "name": {}, "description": {}, "open_count": {}, "high_risk_count": {}}
+
+
+@tagged("post_install", "-at_install")
+class TestCrmGuardianDashboardPerf(CrmGuardianCommon):
+    """The dashboard counts and the findings list under the record-access check:
+    fast forms (per-model semi-joins, rules that hold everywhere skipped), same
+    results as the list, and a fixed number of queries."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.own = cls.create_lead(cls, name="CG perf own", phone=False)
+        cls.theirs = cls.create_lead(
+            cls, name="CG perf theirs", phone=False, user_id=cls.salesman_other.id
+        )
+        cls.unassigned = cls.create_lead(cls, name="CG perf unassigned", phone=False, user_id=False)
+        cls.leads = cls.own | cls.theirs | cls.unassigned
+        cls.seller = new_test_user(
+            cls.env,
+            login="cg_dash_seller",
+            groups=f"sales_team.group_sale_salesman,{GUARDIAN_VIEW}",
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.scan(["lead_incomplete", "stale_lead"], now=self.now + timedelta(days=2))
+        self.findings = (
+            self.env["crm.guardian.finding"]
+            .sudo()
+            .search([("res_model", "=", "crm.lead"), ("res_id", "in", self.leads.ids)])
+        )
+        self.assertTrue(self.findings)
+
+    def _cards(self, user):
+        return self.env["crm.guardian.section"].with_user(user).search([])
+
+    def _assert_counts_match_list(self, user):
+        Finding = self.env["crm.guardian.finding"].with_user(user)
+        cards = self._cards(user)
+        self.assertTrue(cards)
+        for card in cards.filtered(lambda c: c.code != "setup"):
+            domain = [("state", "=", "open"), ("section", "=", card.code)]
+            self.assertEqual(card.open_count, Finding.search_count(domain), card.code)
+            self.assertEqual(
+                card.high_risk_count,
+                Finding.search_count([*domain, ("risk_score", ">=", 50)]),
+                card.code,
+            )
+            # the list of the card shows the same records
+            page = Finding.web_search_read(domain, LIST_SPEC, limit=80, count_limit=10001)
+            self.assertEqual(page["length"], card.open_count, card.code)
+
+    def test_counts_match_list(self):
+        for user in (self.salesman, self.salesman_other, self.seller, self.manager):
+            with self.subTest(user=user.login):
+                self.env.invalidate_all()
+                self._assert_counts_match_list(user)
+
+    def test_salesperson_sees_own_and_unassigned_only(self):
+        Finding = self.env["crm.guardian.finding"].with_user(self.salesman)
+        visible = Finding.search([("id", "in", self.findings.ids)])
+        self.assertEqual(set(visible.sudo().mapped("res_id")), {self.own.id, self.unassigned.id})
+        # the same with a model filter (one semi-join instead of the OR of models)
+        self.assertEqual(
+            Finding.search([("id", "in", self.findings.ids), ("res_model", "=", "crm.lead")]),
+            visible,
+        )
+        self.assertEqual(
+            Finding.search(
+                [
+                    "|",
+                    ("res_model", "=", "crm.lead"),
+                    ("res_model", "=", "sale.order"),
+                    ("id", "in", self.findings.ids),
+                ]
+            ),
+            visible,
+        )
+        # a page of findings read as the salesperson: only the readable ones pass
+        page = Finding.web_search_read(
+            [("id", "in", self.findings.ids)], LIST_SPEC, limit=80, count_limit=10001
+        )
+        self.assertEqual({r["id"] for r in page["records"]}, set(visible.ids))
+
+    def test_dashboard_query_count(self):
+        """Reading the dashboard as a salesperson: four queries (the
+        cards, their codes, the company list for the company-rule shortcut and one
+        query for all the counts), whatever the number of findings and source models."""
+        Section = self.env["crm.guardian.section"].with_user(self.seller)
+        Section.web_search_read([], CARD_SPEC, limit=40, count_limit=10001)  # warm caches
+        self.env.invalidate_all()
+        with self.assertQueryCount(4):
+            result = Section.web_search_read([], CARD_SPEC, limit=40, count_limit=10001)
+        self.assertTrue(result["records"])
+
+    def test_rules_that_hold_everywhere(self):
+        Finding = self.env["crm.guardian.finding"]
+        Lead = self.env["crm.lead"]
+        all_ids = self.env["res.company"].sudo().with_context(active_test=False).search([]).ids
+        holds = Finding._rule_holds_everywhere
+        self.assertTrue(holds(Lead, [(1, "=", 1)], {}))
+        self.assertFalse(holds(Lead, ["!", (1, "=", 1)], {}))
+        self.assertTrue(holds(Lead, [("company_id", "in", [*all_ids, False])], {}))
+        # nullable column: NULL companies fail "in company_ids"
+        self.assertFalse(holds(Lead, [("company_id", "in", all_ids)], {}))
+        self.assertTrue(
+            holds(Lead, ["|", ("company_id", "in", all_ids), ("company_id", "=", False)], {})
+        )
+        if len(all_ids) > 1:  # not every company
+            self.assertFalse(holds(Lead, [("company_id", "in", [*all_ids[:-1], False])], {}))
+        self.assertFalse(
+            holds(Lead, ["&", ("company_id", "in", [*all_ids, False]), ("user_id", "=", 1)], {})
+        )
+        self.assertTrue(
+            holds(Lead, ["|", ("company_id", "in", [*all_ids, False]), ("user_id", "=", 1)], {})
+        )
+
+    def test_multi_company_rule_not_skipped(self):
+        """The lead's own company rule still filters when not every company is
+        selected (the finding itself has no company: only the lead's rule decides)."""
+        company_b = self.env["res.company"].create({"name": "CG Dash Company B"})
+        lead_b = self.create_lead(
+            name="CG dash lead B", phone=False, company_id=company_b.id, user_id=False
+        )
+        self.scan(["lead_incomplete"], now=self.now + timedelta(days=2))
+        finding_b = self.open_finding("lead_incomplete", lead_b)
+        self.assertTrue(finding_b)
+        finding_b.sudo().write({"company_id": False})
+        manager_b = new_test_user(
+            self.env,
+            login="cg_dash_manager_b",
+            groups=f"sales_team.group_sale_manager,{GUARDIAN_VIEW}",
+            company_id=self.company.id,
+            company_ids=[(6, 0, [self.company.id, company_b.id])],
+        )
+        Finding = self.env["crm.guardian.finding"].with_user(manager_b)
+        only_a = Finding.with_context(allowed_company_ids=[self.company.id])
+        self.assertFalse(only_a.search([("id", "=", finding_b.id)]))
+        self.assertFalse(
+            only_a.search_count([("id", "=", finding_b.id), ("res_model", "=", "crm.lead")])
+        )
+        both = Finding.with_context(allowed_company_ids=[self.company.id, company_b.id])
+        self.assertEqual(both.search([("id", "=", finding_b.id)]), finding_b.with_user(manager_b))
+        card = (
+            self.env["crm.guardian.section"]
+            .with_user(manager_b)
+            .search([("code", "=", "incomplete")])
+        )
+        with_b = card.with_context(allowed_company_ids=[self.company.id, company_b.id]).open_count
+        card.invalidate_recordset(["open_count"])  # computed per user and companies
+        without_b = card.with_context(allowed_company_ids=[self.company.id]).open_count
+        self.assertEqual(with_b, without_b + 1)
