@@ -105,6 +105,20 @@ class TestServiceJobTracking(HttpCase, ServiceDeskCommon):
             self.url_open(f"/service/track/999999999/{self.job.tracking_key}").status_code, 404
         )
 
+    def test_direct_link_costs_about_a_login_page(self):
+        """The public page runs a few more queries than /web/login (the job, its stage),
+        not the frontend language negotiation nor every column of the job."""
+
+        def queries(path):
+            before = self.cr.sql_log_count
+            self.assertEqual(self.url_open(path).status_code, 200)
+            return self.cr.sql_log_count - before
+
+        path = self._direct_path()
+        queries(path), queries("/web/login")  # warm the caches (templates, assets)
+        login, tracking = queries("/web/login"), queries(path)
+        self.assertLessEqual(tracking, login + 4)
+
     def test_regenerate_key(self):
         old_path = self._direct_path()
         with self.assertRaises(UserError):
