@@ -86,6 +86,8 @@ class CrmGuardianScan(models.AbstractModel):
         ``incremental``: the check finds one finding per record and only from the
         record, its chatter and activities (see :meth:`_changed_domain`) and day-based
         ages: a same-day rescan may look at changed records only.
+        ``watch``: relational fields whose records the check also reads; an incremental
+        rescan counts a record as changed when one of them was written.
         ``group_field``: the check finds one finding per value of this field shared by
         several records (duplicates); incrementally, only the values of changed records
         are regrouped.
@@ -126,6 +128,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "section": "rescue",
                 "model": "crm.lead",
                 "sequence": 60,
+                "watch": ("partner_id",),
             },
             "lead_incomplete": {
                 "name": self.env._("Incomplete lead"),
@@ -144,6 +147,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "section": "incomplete",
                 "model": "res.partner",
                 "sequence": 130,
+                "watch": ("child_ids",),
             },
             "lead_duplicate_email": {
                 "name": self.env._("Leads sharing an email"),
@@ -416,20 +420,17 @@ class CrmGuardianScan(models.AbstractModel):
     @api.model
     def _changed_domain(self, code, since):
         """Records of the check's model touched since ``since``: written, or with a chatter
-        message or an activity created or changed. Checks reading other records extend
-        this (``conversion_gap``: the customer; ``company_no_email_contact``: contacts)."""
-        domain = [
-            "|",
-            "|",
-            ("write_date", ">=", since),
-            ("message_ids", "any", [("date", ">=", since)]),
-            ("activity_ids", "any", [("write_date", ">=", since)]),
-        ]
-        if code == "conversion_gap":
-            domain = expression.OR([domain, [("partner_id.write_date", ">=", since)]])
-        elif code == "company_no_email_contact":
-            domain = expression.OR([domain, [("child_ids", "any", [("write_date", ">=", since)])]])
-        return domain
+        message or an activity created or changed, or whose related records named in the
+        check's ``watch`` (relational fields: the customer, the contacts) were written."""
+        watched = self._get_checks()[code].get("watch", ())
+        return expression.OR(
+            [
+                [("write_date", ">=", since)],
+                [("message_ids", "any", [("date", ">=", since)])],
+                [("activity_ids", "any", [("write_date", ">=", since)])],
+                *([(fname, "any", [("write_date", ">=", since)])] for fname in watched),
+            ]
+        )
 
     @api.model
     def _store_scan_state(self, rules, signature, now):
@@ -482,10 +483,6 @@ class CrmGuardianScan(models.AbstractModel):
         if ratio is None:
             ratio = age_days / threshold if threshold > 0 else 1
         return max(1, math.floor(ratio))
-
-    @api.model
-    def _compute_risk(self, rule, ratio, age_days, amount):
-        return self._risk(rule.weight, rule.threshold, ratio, age_days, amount)
 
     @api.model
     def _risk(self, weight, threshold, ratio, age_days, amount):

@@ -55,10 +55,14 @@ class TestCrmGuardianEngine(CrmGuardianCommon):
     def test_risk_formula(self):
         rule = self.env.ref("crm_guardian.crm_guardian_rule_stale_lead")
         scan = self.env["crm.guardian.scan"]
-        self.assertEqual(scan._compute_risk(rule, None, 14, 0), 25)
-        self.assertEqual(scan._compute_risk(rule, None, 140, 0), 75, "ratio capped at 3")
-        self.assertEqual(scan._compute_risk(rule, None, 140, 10**9), 100, "capped at 100")
-        self.assertEqual(scan._compute_risk(rule, None, 0, 999), 15)
+        self.assertEqual(scan._risk(rule.weight, rule.threshold, None, 14, 0), 25)
+        self.assertEqual(
+            scan._risk(rule.weight, rule.threshold, None, 140, 0), 75, "ratio capped at 3"
+        )
+        self.assertEqual(
+            scan._risk(rule.weight, rule.threshold, None, 140, 10**9), 100, "capped at 100"
+        )
+        self.assertEqual(scan._risk(rule.weight, rule.threshold, None, 0, 999), 15)
 
     def test_idempotent_rescan_and_auto_resolve(self):
         lead = self.create_stale_lead(20)

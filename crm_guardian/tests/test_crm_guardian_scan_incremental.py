@@ -126,3 +126,20 @@ class TestCrmGuardianScanIncremental(CrmGuardianCommon):
         kept_group = group("kept@guardian-test.example")
         self.assertEqual(kept_group.member_count, 3)
         self.assertEqual(kept_group.lead_ids, leaving | kept | kept_too)
+
+    def test_watched_customer_counts_as_change(self):
+        """conversion_gap watches the lead's customer: filling in the customer's email
+        resolves the finding although the lead itself was not written."""
+        partner = self.env["res.partner"].create({"name": "CG Watched Customer"})
+        lead = self.create_lead(
+            partner_id=partner.id, email_from="watched@guardian-test.example", phone=False
+        )
+        lead.write({"date_conversion": self.now - timedelta(days=30)})
+        partner.write({"email": False})  # crm copied the lead's email onto the customer
+        self.scan(["conversion_gap"])
+        self.assertTrue(self.open_finding("conversion_gap", lead))
+        self.make_old(lead, partner)
+        self.assertTrue(self.since("conversion_gap"))
+        partner.write({"email": "watched@guardian-test.example"})
+        self.scan(["conversion_gap"])
+        self.assertFalse(self.open_finding("conversion_gap", lead))
