@@ -59,9 +59,12 @@ SCANNED_FIELDS = (
     "threshold",
     "amount",
     "risk_score",
+    "high_risk",
     "reason",
     "severity_level",
 )
+# risk score from which a finding counts as high risk (dashboard cards, filter)
+HIGH_RISK = 50
 
 
 class CrmGuardianScan(models.AbstractModel):
@@ -345,7 +348,7 @@ class CrmGuardianScan(models.AbstractModel):
                    SELECT unnest(%(changed)s::int[])
                     UNION ALL
                    SELECT d.res_id FROM crm_guardian_finding d
-                    WHERE d.%(check_column)s = %(check)s
+                    WHERE d.%(check_column)s = %(check)s AND d.state IN ('open', 'dismissed')
                       AND NOT EXISTS (SELECT 1 FROM %(table)s r WHERE r.id = d.res_id))""",
             changed=changed_ids,
             check_column=SQL.identifier("check"),
@@ -390,7 +393,7 @@ class CrmGuardianScan(models.AbstractModel):
         cr.execute(
             SQL(
                 """SELECT duplicate_key FROM crm_guardian_finding
-                    WHERE %s = %s AND state != 'resolved'
+                    WHERE %s = %s AND state IN ('open', 'dismissed')
                       AND string_to_array(member_res_ids, ',')::int[] && %s::int[]""",
                 SQL.identifier("check"),
                 code,
@@ -473,6 +476,7 @@ class CrmGuardianScan(models.AbstractModel):
             if "severity_level" not in vals:
                 vals["severity_level"] = self._severity_level(ratio, age_days, threshold)
             vals["risk_score"] = self._risk(weight, threshold, ratio, age_days, vals.get("amount"))
+            vals["high_risk"] = vals["risk_score"] >= HIGH_RISK
         return vals_list
 
     @api.model
@@ -505,6 +509,9 @@ class CrmGuardianScan(models.AbstractModel):
         ``UPDATE`` of the changed ones (a fingerprint of the scanned columns,
         ``sync_hash``, tells), ``INSERT`` of the new ones, resolution of the missing ones.
         An ORM create/write per finding costs milliseconds each: minutes at a million.
+
+        Created/updated by: NULL, i.e. the scan (the user who ran it means nothing here, and
+        a user id would cost a foreign-key check per finding written).
 
         A dismissed finding is re-opened when its dismissal period ended
         (``dismiss_until <= today``) or when its ``severity_level`` rose above the
@@ -549,7 +556,6 @@ class CrmGuardianScan(models.AbstractModel):
                 reopened[finding_id] = escape(why)
         reopen_ids = list(reopened)
 
-        uid = self.env.uid
         cr.execute(
             SQL(
                 """UPDATE crm_guardian_finding f
@@ -560,14 +566,13 @@ class CrmGuardianScan(models.AbstractModel):
                                                ELSE f.resolved_date END,
                           dismiss_until = CASE WHEN f.id = ANY(%(reopen)s) THEN NULL
                                                ELSE f.dismiss_until END,
-                          write_uid = %(uid)s, write_date = %(now)s
+                          write_uid = NULL, write_date = %(now)s
                      FROM %(scanned)s t
                     WHERE f.key = t.key
                       AND (f.state = 'resolved' OR f.id = ANY(%(reopen)s)
                            OR f.sync_hash IS DISTINCT FROM t.sync_hash)""",
                 assign=SQL(", ").join(SQL("%s = t.%s", name, name) for name in names),
                 reopen=reopen_ids,
-                uid=uid,
                 now=now,
                 scanned=scanned,
             )
@@ -586,7 +591,7 @@ class CrmGuardianScan(models.AbstractModel):
                           (key, %(names)s, sync_hash, %(default_names)s
                            create_uid, create_date, write_uid, write_date)
                    SELECT t.key, %(values)s, t.sync_hash, %(default_values)s
-                          %(uid)s, %(now)s, %(uid)s, %(now)s
+                          NULL, %(now)s, NULL, %(now)s
                      FROM %(scanned)s t
                     WHERE NOT EXISTS (SELECT 1 FROM crm_guardian_finding f WHERE f.key = t.key)""",
                 names=SQL(", ").join(names),
@@ -598,7 +603,6 @@ class CrmGuardianScan(models.AbstractModel):
                     SQL("%s::%s, ", self._sql_value(defaults[fname]), SQL(column_type))
                     for fname, column_type in default_columns
                 ),
-                uid=uid,
                 now=now,
                 scanned=scanned,
             )
@@ -609,13 +613,12 @@ class CrmGuardianScan(models.AbstractModel):
             SQL(
                 """UPDATE crm_guardian_finding f
                       SET state = 'resolved', resolved_date = %(now)s,
-                          write_uid = %(uid)s, write_date = %(now)s
-                    WHERE f.%(check_column)s = %(check)s AND f.state != 'resolved'
+                          write_uid = NULL, write_date = %(now)s
+                    WHERE f.%(check_column)s = %(check)s AND f.state IN ('open', 'dismissed')
                       AND NOT EXISTS (SELECT 1 FROM %(table)s t WHERE t.key = f.key)
                       %(scope)s""",
                 scope=SQL("AND %s", scope) if scope is not None else SQL(),
                 now=now,
-                uid=uid,
                 check_column=SQL.identifier("check"),
                 check=check,
                 table=table,

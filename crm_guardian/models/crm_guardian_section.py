@@ -1,8 +1,6 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-HIGH_RISK = 50
-
 
 class CrmGuardianSection(models.Model):
     """A dashboard card: one per section of findings (rescue, incomplete, ...)."""
@@ -33,10 +31,10 @@ class CrmGuardianSection(models.Model):
         ``_search_per_source``): each part of the UNION ALL checks one model, which
         PostgreSQL runs as a semi-join on the readable records instead of a subplan
         per model inside an OR. Served by the partial index
-        ``crm_guardian_finding_open_access_idx`` (index-only scans)."""
+        ``crm_guardian_finding_open_card_idx`` (index-only scans)."""
         Finding = self.env["crm.guardian.finding"]
         Finding.check_access("read")
-        Finding.flush_model(["state", "section", "risk_score", "res_model", "res_id", "company_id"])
+        Finding.flush_model(["state", "section", "high_risk", "res_model", "res_id", "company_id"])
         selects = []
         domain = [("state", "=", "open"), ("section", "in", self.mapped("code"))]
         for query in Finding._search_per_source(domain):
@@ -47,9 +45,8 @@ class CrmGuardianSection(models.Model):
                     section,
                     SQL("COUNT(*) AS total"),
                     SQL(
-                        "COUNT(*) FILTER (WHERE %s >= %s) AS high",
-                        SQL.identifier(query.table, "risk_score"),
-                        HIGH_RISK,
+                        "COUNT(*) FILTER (WHERE %s) AS high",
+                        SQL.identifier(query.table, "high_risk"),
                     ),
                 )
             )
