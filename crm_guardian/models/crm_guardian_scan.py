@@ -656,16 +656,19 @@ class CrmGuardianScan(models.AbstractModel):
         )
         names = ["key", *(fname for fname, _type in columns)]
         booleans = {fname for fname, column_type in columns if column_type == "bool"}
+
+        def row(vals):
+            values = list(map(vals.get, names))
+            if False in values:  # (also true for a 0: then the exact test below)
+                values = [
+                    None if value is False and name not in booleans else value
+                    for name, value in zip(names, values, strict=True)
+                ]
+            return values
+
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerows(
-            [
-                (None if value is False and name not in booleans else value)
-                for name in names
-                for value in (vals.get(name),)
-            ]
-            for vals in vals_list
-        )
+        writer.writerows(map(row, vals_list))
         buffer.seek(0)
         cr.copy_expert(
             SQL(
@@ -714,6 +717,8 @@ class CrmGuardianScan(models.AbstractModel):
 
     @api.model
     def _prepare_sync_vals(self, vals):
+        if "lead_ids" not in vals and "partner_ids" not in vals:
+            return vals
         vals = dict(vals)
         for fname in ("lead_ids", "partner_ids"):
             if fname in vals:
