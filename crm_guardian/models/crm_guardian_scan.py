@@ -655,15 +655,15 @@ class CrmGuardianScan(models.AbstractModel):
             )
         )
         names = ["key", *(fname for fname, _type in columns)]
-        booleans = {fname for fname, column_type in columns if column_type == "bool"}
+        booleans = [
+            (index, name) for index, name in enumerate(names) if dict(columns).get(name) == "bool"
+        ]
 
         def row(vals):
-            values = list(map(vals.get, names))
-            if False in values:  # (also true for a 0: then the exact test below)
-                values = [
-                    None if value is False and name not in booleans else value
-                    for name, value in zip(names, values, strict=True)
-                ]
+            # the ORM writes False as NULL, but in boolean columns
+            values = [None if value is False else value for value in map(vals.get, names)]
+            for index, name in booleans:
+                values[index] = vals.get(name)
             return values
 
         buffer = io.StringIO()
