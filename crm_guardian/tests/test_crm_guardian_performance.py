@@ -42,3 +42,35 @@ class TestCrmGuardianPerformance(CrmGuardianCommon):
         # a rescan with nothing changed: reads only, no write
         again = self._scan_queries(checks)
         self.assertLessEqual(again, small)
+
+    def test_nightly_rewrite_touches_no_index(self):
+        """What ages every night (age, risk, level, reason, fingerprint) is in no index of
+        the findings and pages keep room: the nightly update of every finding is a HOT
+        update. The dashboard counts a flag that changes once in a finding's life."""
+        self.cr.execute(
+            """SELECT indexdef FROM pg_indexes WHERE tablename = 'crm_guardian_finding'"""
+        )
+        definitions = [definition for (definition,) in self.cr.fetchall()]
+        self.assertTrue(any("high_risk" in definition for definition in definitions))
+        for column in ("age_days", "risk_score", "severity_level", "reason", "sync_hash"):
+            for definition in definitions:
+                self.assertNotIn(column, definition)
+        self.cr.execute(
+            "SELECT reloptions FROM pg_class WHERE oid = 'crm_guardian_finding'::regclass"
+        )
+        self.assertIn("fillfactor=50", self.cr.fetchone()[0])
+
+    def test_scan_writes_findings_as_the_scan(self):
+        """Findings written by the scan carry no user (no foreign-key check per row), and
+        their high-risk flag follows the risk score."""
+        leads = self._make(2, "who")
+        self.scan(["stale_lead"], now=self.now)
+        findings = self.env["crm.guardian.finding"].search(
+            [("check", "=", "stale_lead"), ("res_id", "in", leads.ids)]
+        )
+        self.assertEqual(len(findings), 2)
+        self.assertTrue(findings)
+        self.assertFalse(findings.create_uid)
+        self.assertFalse(findings.write_uid)
+        for finding in findings:
+            self.assertEqual(finding.high_risk, finding.risk_score >= 50)
