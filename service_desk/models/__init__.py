@@ -6,6 +6,7 @@ from . import service_checklist_line
 from . import service_job
 from . import service_industry_template
 from . import res_partner
+from . import service_job_link_mixin
 from . import sale_order
 from . import account_move
 from . import res_company
