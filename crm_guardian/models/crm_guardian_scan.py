@@ -585,6 +585,10 @@ class CrmGuardianScan(models.AbstractModel):
             if fname not in dict(columns) and not Finding._fields[fname].type.endswith("2many")
         }
         default_columns = self._sql_columns(defaults)
+        # the keys that exist were updated above; the unique key skips them. (Not an
+        # anti-join on the findings: on a first scan PostgreSQL plans it on an empty
+        # table, a nested loop rereading the rows this INSERT adds, quadratic: hours
+        # at a million findings.)
         cr.execute(
             SQL(
                 """INSERT INTO crm_guardian_finding
@@ -593,7 +597,7 @@ class CrmGuardianScan(models.AbstractModel):
                    SELECT t.key, %(values)s, t.sync_hash, %(default_values)s
                           NULL, %(now)s, NULL, %(now)s
                      FROM %(scanned)s t
-                    WHERE NOT EXISTS (SELECT 1 FROM crm_guardian_finding f WHERE f.key = t.key)""",
+                       ON CONFLICT (key) DO NOTHING""",
                 names=SQL(", ").join(names),
                 values=SQL(", ").join(SQL("t.%s", name) for name in names),
                 default_names=SQL("").join(
