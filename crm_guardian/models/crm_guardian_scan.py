@@ -36,6 +36,9 @@ INCREMENTAL_CHECKS = (
     "quotation_signature",
 )
 
+# work_mem of the scan's transaction (see CrmGuardianScan._scan)
+SCAN_WORK_MEM = "128MB"
+
 # Findings written by a scan above which it refreshes the table's statistics
 ANALYZE_AFTER_WRITES = 10000
 
@@ -237,6 +240,12 @@ class CrmGuardianScan(models.AbstractModel):
         # of an incremental rescan, shared by the checks of a model
         self = self.sudo().with_context(guardian_changed_ids={})
         now = now or fields.Datetime.now()
+        # "id NOT IN (subquery)" (Odoo's "not any" on a one2many, the standing findings
+        # of an incremental rescan) is fast only while PostgreSQL can hash the subquery
+        # in work_mem (4 MB by default: about 100,000 ids); beyond, it re-reads the
+        # subquery for every row, quadratic (hours at a million leads). For this
+        # transaction only.
+        self.env.cr.execute(SQL("SET LOCAL work_mem = %s", SCAN_WORK_MEM))
         definitions = self._get_checks()
         codes = [code for code in (checks or definitions) if code in definitions]
         Cron = self.env["ir.cron"]

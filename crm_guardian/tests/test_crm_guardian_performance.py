@@ -74,3 +74,10 @@ class TestCrmGuardianPerformance(CrmGuardianCommon):
         self.assertFalse(findings.write_uid)
         for finding in findings:
             self.assertEqual(finding.high_risk, finding.risk_score >= 50)
+
+    def test_scan_keeps_not_in_subqueries_hashed(self):
+        """The scan's transaction gets the work_mem that keeps "id NOT IN (subquery)"
+        hashed at a million records (re-read for every row beyond: quadratic)."""
+        self.scan(["stale_lead"])
+        self.cr.execute("SHOW work_mem")
+        self.assertEqual(self.cr.fetchone()[0], "128MB")
