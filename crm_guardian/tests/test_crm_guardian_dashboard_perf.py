@@ -79,6 +79,9 @@ class TestCrmGuardianDashboardPerf(CrmGuardianCommon):
         Finding = self.env["crm.guardian.finding"].with_user(self.salesman)
         visible = Finding.search([("id", "in", self.findings.ids)])
         self.assertEqual(set(visible.sudo().mapped("res_id")), {self.own.id, self.unassigned.id})
+        # the access subplans stay hashed at a million leads
+        self.cr.execute("SHOW work_mem")
+        self.assertEqual(self.cr.fetchone()[0], "64MB")
         # the same with a model filter (one semi-join instead of the OR of models)
         self.assertEqual(
             Finding.search([("id", "in", self.findings.ids), ("res_model", "=", "crm.lead")]),
