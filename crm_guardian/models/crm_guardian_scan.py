@@ -669,7 +669,9 @@ class CrmGuardianScan(models.AbstractModel):
         )
         names = ["key", *(fname for fname, _type in columns)]
         booleans = [
-            (index, name) for index, name in enumerate(names) if dict(columns).get(name) == "bool"
+            (index, fname)
+            for index, (fname, column_type) in enumerate(columns, start=1)  # 0: the key
+            if column_type == "bool"
         ]
 
         def row(vals):

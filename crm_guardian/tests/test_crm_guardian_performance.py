@@ -1,5 +1,7 @@
 from odoo.tests import tagged
 
+from odoo.addons.crm_guardian.models.crm_guardian_scan import HIGH_RISK
+
 from .common import CrmGuardianCommon
 
 
@@ -73,7 +75,7 @@ class TestCrmGuardianPerformance(CrmGuardianCommon):
         self.assertFalse(findings.create_uid)
         self.assertFalse(findings.write_uid)
         for finding in findings:
-            self.assertEqual(finding.high_risk, finding.risk_score >= 50)
+            self.assertEqual(finding.high_risk, finding.risk_score >= HIGH_RISK)
 
     def test_scan_keeps_not_in_subqueries_hashed(self):
         """The scan's transaction gets the work_mem that keeps "id NOT IN (subquery)"
