@@ -121,15 +121,25 @@ class CrmGuardianFinding(models.Model):
         cr.execute("SELECT reloptions FROM pg_class WHERE oid = %s::regclass", [self._table])
         if "fillfactor=50" not in (cr.fetchone()[0] or []):
             cr.execute(SQL("ALTER TABLE %s SET (fillfactor = 50)", SQL.identifier(self._table)))
-        # dashboard cards and list counts: open findings per record, with the section,
-        # high risk and company, so that the counts under the record-access check (a
-        # semi-join on res_id per source model) are index-only scans of a small index
-        # instead of scans of the wide table
+        # exact counts under the record-access check (a semi-join on res_id per
+        # source model: the list pager's "10000+" clicked, export): open findings per
+        # record, with the section, high risk and company, index-only scans of a small
+        # index instead of scans of the wide table; probes by record when the user may
+        # read few records
         create_index(
             cr,
             "crm_guardian_finding_open_card_idx",
             self._table,
             ["res_model", "res_id", "section", "high_risk", "company_id"],
+            where="state = 'open'",
+        )
+        # the dashboard cards' capped counts: the open findings of a section, of its
+        # high-risk ones, first 10,001 entries of a range (see crm.guardian.section)
+        create_index(
+            cr,
+            "crm_guardian_finding_open_count_idx",
+            self._table,
+            ["section", "high_risk", "res_model", "res_id", "company_id"],
             where="state = 'open'",
         )
         # the first page of the default list (open, newest reference date, then risk:
@@ -435,15 +445,22 @@ class CrmGuardianFinding(models.Model):
         return query
 
     @api.model
-    def _search_per_source(self, domain):
+    def _search_per_source(self, domain, models_=None, access=None):
         """``_search(domain)`` split in parts that together return the same findings:
         one for all the source models whose records are all readable, one per other
-        source model. Each part checks one model's access, which PostgreSQL runs as a
-        semi-join (a count over all findings: the dashboard) instead of a subplan per
-        model inside an OR. Returns a list of queries (nothing to find: empty list)."""
+        source model (of ``models_`` only, if given). Each part checks one model's
+        access, which PostgreSQL runs as a semi-join (a count over all findings)
+        instead of a subplan per model inside an OR. ``access``: the result of
+        :meth:`_get_record_access_queries` when already computed. Returns a list of
+        queries (nothing to find: empty list)."""
         if self.env.su:
+            if models_ is not None:
+                domain = expression.AND([domain, [("res_model", "in", list(models_))]])
             return [super()._search(domain)]
-        access = self._get_record_access_queries()
+        if access is None:
+            access = self._get_record_access_queries()
+        if models_ is not None:
+            access = [item for item in access if item[0] in models_]
         free = [item for item in access if item[1] is None]
         parts = ([free] if free else []) + [[item] for item in access if item[1] is not None]
         queries = []

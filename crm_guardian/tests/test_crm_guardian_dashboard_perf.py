@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo.tests import new_test_user, tagged
 
+from ..models import crm_guardian_section
 from .common import GUARDIAN_VIEW, CrmGuardianCommon
 
 # what the web client sends for the findings list and the dashboard kanban
@@ -16,7 +17,13 @@ LIST_SPEC = {
     "state": {},
     "can_schedule_activity": {},
 }
-CARD_SPEC = {"color": {}, "name": {}, "description": {}, "open_count": {}, "high_risk_count": {}}
+CARD_SPEC = {
+    "color": {},
+    "name": {},
+    "description": {},
+    "open_count_label": {},
+    "high_risk_count_label": {},
+}
 
 
 @tagged("post_install", "-at_install")
@@ -108,12 +115,37 @@ class TestCrmGuardianDashboardPerf(CrmGuardianCommon):
         """Reading the dashboard as a salesperson: four queries (the
         cards, their codes, the company list for the company-rule shortcut and one
         query for all the counts), whatever the number of findings and source models."""
-        Section = self.env["crm.guardian.section"].with_user(self.seller)
+        # the web client's context carries the language (the count labels' format)
+        Section = self.env["crm.guardian.section"].with_user(self.seller).with_context(lang="en_US")
         Section.web_search_read([], CARD_SPEC, limit=40, count_limit=10001)  # warm caches
         self.env.invalidate_all()
         with self.assertQueryCount(4):
             result = Section.web_search_read([], CARD_SPEC, limit=40, count_limit=10001)
         self.assertTrue(result["records"])
+
+    def test_counts_capped_as_the_pager(self):
+        """Past ``COUNT_LIMIT`` a card counts ``COUNT_LIMIT + 1`` and shows "N+", as
+        Odoo's list pager: a card reads at most that many findings, whatever the size.
+        Below it, the counts are exact."""
+        domain = [("state", "=", "open"), ("section", "=", "incomplete")]
+        for user in (self.manager, self.salesman):
+            with self.subTest(user=user.login):
+                total = self.env["crm.guardian.finding"].with_user(user).search_count(domain)
+                self.assertGreaterEqual(total, 2)  # own and unassigned leads at least
+                self.patch(crm_guardian_section, "COUNT_LIMIT", total)
+                self.env.invalidate_all()
+                card = self._cards(user).filtered(lambda c: c.code == "incomplete")
+                self.assertEqual(card.open_count, total)
+                self.assertEqual(card.open_count_label, str(total))
+                self.patch(crm_guardian_section, "COUNT_LIMIT", total - 1)
+                self.env.invalidate_all()
+                self.assertEqual(card.open_count, total)
+                self.assertEqual(card.open_count_label, f"{total - 1}+")
+                self.assertEqual(card.high_risk_count_label, str(card.high_risk_count))
+        # thousands grouped as the user's language writes them
+        self.patch(crm_guardian_section, "COUNT_LIMIT", 10000)
+        self.assertEqual(card._count_label(10001), "10,000+")
+        self.assertEqual(card._count_label(1234), "1,234")
 
     def test_rules_that_hold_everywhere(self):
         Finding = self.env["crm.guardian.finding"]
