@@ -95,7 +95,7 @@ class CrmGuardianSection(models.Model):
 
     def _count_label(self, count):
         if count > COUNT_LIMIT:
-            return self.env._("%s+", formatLang(self.env, COUNT_LIMIT, digits=0))
+            return f"{formatLang(self.env, COUNT_LIMIT, digits=0)}+"  # as the list's pager
         return formatLang(self.env, count, digits=0)
 
     def action_open_findings(self):
