@@ -78,3 +78,14 @@ class TestCrmGuardianRescueSystrayTour(HttpCase):
 
     def test_systray_tour_all_clear(self):
         self.start_tour("/odoo", "crm_guardian_rescue_systray_all_clear", login="cg_tour_idle")
+
+    def test_dashboard_tour(self):
+        card = self.env.ref("crm_guardian.crm_guardian_section_rescue").with_user(self.salesman)
+        readable = self.env["crm.guardian.finding"].with_user(self.salesman)
+        domain = [("state", "=", "open"), ("section", "=", "rescue")]
+        self.assertEqual(card.open_count_label, str(readable.search_count(domain)))
+        self.start_tour(
+            "/odoo/action-crm_guardian.crm_guardian_section_action_dashboard",
+            "crm_guardian_dashboard",
+            login="cg_tour_salesman",
+        )

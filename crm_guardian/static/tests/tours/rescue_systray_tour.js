@@ -66,3 +66,26 @@ registry.category("web_tour.tours").add("crm_guardian_rescue_systray_all_clear",
         },
     ],
 });
+
+// A salesperson opens the dashboard: the cards count what they may read, a click lists it
+registry.category("web_tour.tours").add("crm_guardian_dashboard", {
+    steps: () => [
+        {
+            content: "The rescue card shows its open findings",
+            trigger: ".o_kanban_record:contains(Rescue list):contains(/\\d open/)",
+        },
+        {
+            content: "Open the rescue card",
+            trigger: ".o_kanban_record:contains(Rescue list)",
+            run: "click",
+        },
+        {
+            content: "The card's findings are listed, mine among them",
+            trigger: ".o_list_view .o_data_row:contains(CG Tour Stale Lead)",
+        },
+        {
+            content: "Findings on leads of others are not",
+            trigger: ".o_list_view:not(:contains(CG Tour Other Lead))",
+        },
+    ],
+});
