@@ -41,10 +41,9 @@ class CrmGuardianSection(models.Model):
         """Open and high-risk findings per card under the current user's access, each
         counted up to ``COUNT_LIMIT`` (a count past it is ``COUNT_LIMIT + 1``, shown
         as "10,000+"): an exact count reads every open finding (about a second at a
-        million leads), a capped one at most 10,001 entries of the partial index
-        ``crm_guardian_finding_open_count_idx``, which starts with the section and
-        the high-risk flag. Odoo's list pager counts the same way, and the card opens
-        that list.
+        million leads), a capped one stops at the 10,001st, read from the partial
+        index ``crm_guardian_finding_open_count_idx`` (section and high-risk flag
+        first). Odoo's list pager counts the same way, and the card opens that list.
 
         Each count is a UNION ALL of the parts of ``_search_per_source`` (the source
         models of the card's checks only): each part checks one model's access, a
@@ -57,7 +56,7 @@ class CrmGuardianSection(models.Model):
         access = None if self.env.su else Finding._get_record_access_queries()
         limit = COUNT_LIMIT + 1
         rows = []
-        for code in set(self.mapped("code")):
+        for code in sorted(set(self.mapped("code"))):
             models_ = {check["model"] for check in checks if check["section"] == code}
             domain = [("state", "=", "open"), ("section", "=", code)]
             counts = [
