@@ -16,6 +16,29 @@ OLD_INDEXES = (
     "crm_guardian_finding_open_access_idx",
     "crm_guardian_finding_open_order_idx",
 )
+# the partial indexes of the findings: {name: (columns, where)}
+OPEN = "state = 'open'"
+PARTIAL_INDEXES = {
+    # exact counts under the record-access check (a semi-join on res_id per source
+    # model: the list pager's "10000+" clicked, export): open findings per record, with
+    # the section, high risk and company, index-only scans of a small index instead of
+    # scans of the wide table; probes by record when the user may read few records
+    "crm_guardian_finding_open_card_idx": (
+        ["res_model", "res_id", "section", "high_risk", "company_id"],
+        OPEN,
+    ),
+    # the dashboard cards' capped counts: the open findings of a section, and its
+    # high-risk ones, the first 10,001 entries of a range (see crm.guardian.section)
+    "crm_guardian_finding_open_count_idx": (
+        ["section", "high_risk", "res_model", "res_id", "company_id"],
+        OPEN,
+    ),
+    # the first page of the default list (open, newest reference date, then risk:
+    # PostgreSQL sorts each date's findings by risk, an incremental sort)
+    "crm_guardian_finding_open_date_idx": (["reference_date DESC", "id DESC"], OPEN),
+    # the scan: standing findings of a check, by record (incremental rescans)
+    "crm_guardian_finding_standing_idx": (['"check"', "res_id"], "state IN ('open', 'dismissed')"),
+}
 UNINDEXED_FIELDS = (
     "key",
     "check",
@@ -121,44 +144,8 @@ class CrmGuardianFinding(models.Model):
         cr.execute("SELECT reloptions FROM pg_class WHERE oid = %s::regclass", [self._table])
         if "fillfactor=50" not in (cr.fetchone()[0] or []):
             cr.execute(SQL("ALTER TABLE %s SET (fillfactor = 50)", SQL.identifier(self._table)))
-        # exact counts under the record-access check (a semi-join on res_id per
-        # source model: the list pager's "10000+" clicked, export): open findings per
-        # record, with the section, high risk and company, index-only scans of a small
-        # index instead of scans of the wide table; probes by record when the user may
-        # read few records
-        create_index(
-            cr,
-            "crm_guardian_finding_open_card_idx",
-            self._table,
-            ["res_model", "res_id", "section", "high_risk", "company_id"],
-            where="state = 'open'",
-        )
-        # the dashboard cards' capped counts: the open findings of a section, of its
-        # high-risk ones, first 10,001 entries of a range (see crm.guardian.section)
-        create_index(
-            cr,
-            "crm_guardian_finding_open_count_idx",
-            self._table,
-            ["section", "high_risk", "res_model", "res_id", "company_id"],
-            where="state = 'open'",
-        )
-        # the first page of the default list (open, newest reference date, then risk:
-        # PostgreSQL sorts each date's findings by risk, an incremental sort)
-        create_index(
-            cr,
-            "crm_guardian_finding_open_date_idx",
-            self._table,
-            ["reference_date DESC", "id DESC"],
-            where="state = 'open'",
-        )
-        # the scan: standing findings of a check, by record (incremental rescans)
-        create_index(
-            cr,
-            "crm_guardian_finding_standing_idx",
-            self._table,
-            ['"check"', "res_id"],
-            where="state IN ('open', 'dismissed')",
-        )
+        for name, (columns, where) in PARTIAL_INDEXES.items():
+            create_index(cr, name, self._table, columns, where=where)
         # indexes of earlier versions: replaced by the ones above (those with the risk
         # score made every nightly update touch every index), or single-column ones
         # covered by them or by the unique key; each costs every finding written (Odoo
@@ -265,11 +252,13 @@ class CrmGuardianFinding(models.Model):
         companies include every company of the database (the foreign key allows no
         other value) and for an empty one only when it accepts ``False``. The domain is
         evaluated in three-valued logic (true, false, unknown) for each possible
-        emptiness of the company fields (only non-empty for a NOT NULL column); any
-        other leaf is unknown. So the typical ``company_id in company_ids (+ [False])``
-        rule of a user with every company selected is skipped, and nothing else.
-        ``facts`` keeps the ids of all companies for the current call (one query, never
-        cached longer: a company created in the transaction counts at once).
+        emptiness of the company fields (only non-empty for a NOT NULL column, or for
+        an indexed one that has no empty value in the table now); any other leaf is
+        unknown. So the typical ``company_id in company_ids (+ [False])`` rule of a
+        user with every company selected is skipped, and nothing else. ``facts``
+        keeps the ids of all companies and the columns without empty values for the
+        current call (a query each, never cached longer: a company or a record created
+        in the transaction counts at once).
         """
         domain = expression.normalize_domain(domain)
         company_fields = {
@@ -335,13 +324,56 @@ class CrmGuardianFinding(models.Model):
             return leaf_value(token, null), pos + 1
 
         nullable = [name for name in company_fields if not self._is_not_null(Model._table, name)]
+        failing = []  # the columns empty in each case where the domain may not hold
         for case in itertools.product((False, True), repeat=len(nullable)):
             null = dict.fromkeys(company_fields, False)
             null.update(zip(nullable, case, strict=True))
             value, end = evaluate(0, null)
-            if value is not True or end != len(domain):
+            if end != len(domain):
                 return False
-        return True
+            if value is not True:
+                failing.append([name for name in nullable if null[name]])
+        # A case with empty companies is no counterexample when one of its columns has
+        # no empty value in the table (e.g. the invoices' "company in my companies"
+        # rule): asked of the database in the current snapshot, so it holds for the
+        # query that follows; only for indexed columns (an index probe).
+        return all(
+            any(self._has_no_null(Model, name, facts) for name in names) for names in failing
+        )
+
+    def _has_no_null(self, Model, fname, facts):
+        """Whether no record of ``Model`` has an empty ``fname`` (a stored column),
+        known only for an indexed column (else ``False``); ``facts`` keeps the answer
+        for the call."""
+        key = ("no_null", Model._name, fname)
+        if key not in facts:
+            facts[key] = False
+            if self._is_indexed(Model._table, fname):
+                Model.flush_model([fname])
+                facts[key] = not self.env.execute_query(
+                    SQL(
+                        "SELECT 1 FROM %s WHERE %s IS NULL LIMIT 1",
+                        SQL.identifier(Model._table),
+                        SQL.identifier(fname),
+                    )
+                )
+        return facts[key]
+
+    @tools.ormcache("table", "column")
+    def _is_indexed(self, table, column):
+        """Whether an index of the table starts with the column (so that an ``IS
+        NULL`` test is a probe); the schema changes only when modules are updated."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM pg_index i JOIN pg_attribute a"
+                " ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"
+                " WHERE i.indrelid = %s::regclass AND a.attname = %s AND i.indpred IS NULL"
+                " LIMIT 1",
+                table,
+                column,
+            )
+        )
+        return bool(self.env.cr.fetchone())
 
     @tools.ormcache("table", "column")
     def _is_not_null(self, table, column):

@@ -4,6 +4,7 @@ from odoo.tools import SQL, formatLang
 # the dashboard cards count up to this many findings, as Odoo's list pager (see
 # _compute_counts)
 COUNT_LIMIT = 10000
+COUNT_HELP = "Counted up to 10,000 (one more means more), as a list's pager."
 
 
 class CrmGuardianSection(models.Model):
@@ -18,16 +19,8 @@ class CrmGuardianSection(models.Model):
     sequence = fields.Integer(default=10)
     description = fields.Char(translate=True)
     color = fields.Integer()
-    open_count = fields.Integer(
-        string="Open Findings",
-        compute="_compute_counts",
-        help="Counted up to 10,000 (one more means more), as a list's pager.",
-    )
-    high_risk_count = fields.Integer(
-        string="High Risk",
-        compute="_compute_counts",
-        help="Counted up to 10,000 (one more means more), as a list's pager.",
-    )
+    open_count = fields.Integer(string="Open Findings", compute="_compute_counts", help=COUNT_HELP)
+    high_risk_count = fields.Integer(string="High Risk", compute="_compute_counts", help=COUNT_HELP)
     open_count_label = fields.Char(string="Open Findings (card)", compute="_compute_count_labels")
     high_risk_count_label = fields.Char(string="High Risk (card)", compute="_compute_count_labels")
 
@@ -54,16 +47,19 @@ class CrmGuardianSection(models.Model):
         Finding.flush_model(["state", "section", "high_risk", "res_model", "res_id", "company_id"])
         checks = self.env["crm.guardian.scan"]._get_checks().values()
         access = None if self.env.su else Finding._get_record_access_queries()
-        limit = COUNT_LIMIT + 1
         rows = []
         for code in sorted(set(self.mapped("code"))):
             models_ = {check["model"] for check in checks if check["section"] == code}
             domain = [("state", "=", "open"), ("section", "=", code)]
-            counts = [
-                self._capped_count(Finding._search_per_source(part, models_, access), limit)
-                for part in (domain, [*domain, ("high_risk", "=", True)])
-            ]
-            rows.append(SQL("SELECT %s, %s, %s", code, *counts))
+            rows.append(
+                self._capped_counts(
+                    code,
+                    Finding._search_per_source(domain, models_, access),
+                    Finding._search_per_source(
+                        [*domain, ("high_risk", "=", True)], models_, access
+                    ),
+                )
+            )
         counts = {}
         if rows:
             self.env.cr.execute(SQL(" UNION ALL ").join(rows))
@@ -72,18 +68,40 @@ class CrmGuardianSection(models.Model):
             card.open_count, card.high_risk_count = counts.get(card.code, (0, 0))
 
     @api.model
-    def _capped_count(self, queries, limit):
-        """SQL: the number of rows of ``queries`` (disjoint), ``limit`` at most."""
+    def _capped_counts(self, code, queries, high_queries):
+        """SQL of the row (``code``, open, high risk) counting ``queries`` (disjoint
+        parts of the open findings) and ``high_queries`` (of the high-risk ones), each
+        up to ``COUNT_LIMIT + 1``. One pass counts both when the open findings are no
+        more than ``COUNT_LIMIT`` (the pass then met every high-risk one); else the
+        high-risk count is a pass of its own, which PostgreSQL runs only then."""
+        limit = COUNT_LIMIT + 1
+
+        def capped(parts):
+            selects = []
+            for query in parts:
+                query.limit = limit
+                selects.append(SQL("(%s)", query.select(SQL.identifier(query.table, "high_risk"))))
+            return SQL(
+                "(SELECT high_risk FROM (%s) AS parts LIMIT %s)",
+                SQL(" UNION ALL ").join(selects),
+                limit,
+            )
+
         if not queries:
-            return SQL("0")
-        parts = []
-        for query in queries:
-            query.limit = limit
-            parts.append(SQL("(%s)", query.select(SQL("1"))))
+            return SQL("SELECT %s, 0, 0", code)
+        high = (
+            SQL("(SELECT COUNT(*) FROM %s AS capped)", capped(high_queries))
+            if high_queries
+            else SQL("0")
+        )
         return SQL(
-            "(SELECT COUNT(*) FROM (SELECT 1 FROM (%s) AS parts LIMIT %s) AS capped)",
-            SQL(" UNION ALL ").join(parts),
-            limit,
+            "SELECT %s, total, CASE WHEN total <= %s THEN high ELSE %s END"
+            " FROM (SELECT COUNT(*) AS total, COUNT(*) FILTER (WHERE high_risk) AS high"
+            " FROM %s AS capped) AS pass",
+            code,
+            COUNT_LIMIT,
+            high,
+            capped(queries),
         )
 
     @api.depends("open_count", "high_risk_count")

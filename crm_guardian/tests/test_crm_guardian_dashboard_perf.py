@@ -155,11 +155,18 @@ class TestCrmGuardianDashboardPerf(CrmGuardianCommon):
         self.assertTrue(holds(Lead, [(1, "=", 1)], {}))
         self.assertFalse(holds(Lead, ["!", (1, "=", 1)], {}))
         self.assertTrue(holds(Lead, [("company_id", "in", [*all_ids, False])], {}))
-        # nullable column: NULL companies fail "in company_ids"
+        # nullable column: NULL companies fail "in company_ids" while a record has one
+        self.assertFalse(self.create_lead(name="CG no company", company_id=False).company_id)
         self.assertFalse(holds(Lead, [("company_id", "in", all_ids)], {}))
         self.assertTrue(
             holds(Lead, ["|", ("company_id", "in", all_ids), ("company_id", "=", False)], {})
         )
+        # ... and hold when no record has an empty company (asked of the table)
+        Lead.with_context(active_test=False).search([("company_id", "=", False)]).write(
+            {"company_id": self.company.id}
+        )
+        self.assertTrue(holds(Lead, [("company_id", "in", all_ids)], {}))
+        self.assertFalse(holds(Lead, [("company_id", "in", all_ids[:-1])], {}))
         if len(all_ids) > 1:  # not every company
             self.assertFalse(holds(Lead, [("company_id", "in", [*all_ids[:-1], False])], {}))
         self.assertFalse(
