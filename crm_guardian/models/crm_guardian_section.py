@@ -74,26 +74,16 @@ class CrmGuardianSection(models.Model):
         up to ``COUNT_LIMIT + 1``. One pass counts both when the open findings are no
         more than ``COUNT_LIMIT`` (the pass then met every high-risk one); else the
         high-risk count is a pass of its own, which PostgreSQL runs only then."""
-        limit = COUNT_LIMIT + 1
-
-        def capped(parts):
-            selects = []
-            for query in parts:
-                query.limit = limit
-                selects.append(SQL("(%s)", query.select(SQL.identifier(query.table, "high_risk"))))
-            return SQL(
-                "(SELECT high_risk FROM (%s) AS parts LIMIT %s)",
-                SQL(" UNION ALL ").join(selects),
-                limit,
-            )
-
         if not queries:
             return SQL("SELECT %s, 0, 0", code)
-        high = (
-            SQL("(SELECT COUNT(*) FROM %s AS capped)", capped(high_queries))
-            if high_queries
-            else SQL("0")
-        )
+        Finding = self.env["crm.guardian.finding"]
+        limit = COUNT_LIMIT + 1
+        high = SQL("0")
+        if high_queries:
+            high = SQL(
+                "(SELECT COUNT(*) FROM %s AS capped)",
+                Finding._union_limited(high_queries, limit, "high_risk"),
+            )
         return SQL(
             "SELECT %s, total, CASE WHEN total <= %s THEN high ELSE %s END"
             " FROM (SELECT COUNT(*) AS total, COUNT(*) FILTER (WHERE high_risk) AS high"
@@ -101,7 +91,7 @@ class CrmGuardianSection(models.Model):
             code,
             COUNT_LIMIT,
             high,
-            capped(queries),
+            Finding._union_limited(queries, limit, "high_risk"),
         )
 
     @api.depends("open_count", "high_risk_count")

@@ -75,6 +75,11 @@ class TestCrmGuardianDashboardPerf(CrmGuardianCommon):
             # the list of the card shows the same records
             page = Finding.web_search_read(domain, LIST_SPEC, limit=80, count_limit=10001)
             self.assertEqual(page["length"], card.open_count, card.code)
+            # a limited count stops at its limit (parts in turn, each limited)
+            for limit in (1, 2):
+                self.assertEqual(
+                    Finding.search_count(domain, limit=limit), min(limit, card.open_count)
+                )
 
     def test_counts_match_list(self):
         for user in (self.salesman, self.salesman_other, self.seller, self.manager):
