@@ -130,8 +130,8 @@ class TestCrmGuardianDashboardPerf(CrmGuardianCommon):
 
     def test_counts_capped_as_the_pager(self):
         """Past ``COUNT_LIMIT`` a card counts ``COUNT_LIMIT + 1`` and shows "N+", as
-        Odoo's list pager: a card reads at most that many findings, whatever the size.
-        Below it, the counts are exact."""
+        Odoo's list pager: a card's count stops there, whatever the size. Below it,
+        the counts are exact."""
         domain = [("state", "=", "open"), ("section", "=", "incomplete")]
         for user in (self.manager, self.salesman):
             with self.subTest(user=user.login):
