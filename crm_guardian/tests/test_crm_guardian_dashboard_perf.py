@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo.tests import new_test_user, tagged
 
-from ..models import crm_guardian_section
+from ..models import crm_guardian_finding, crm_guardian_section
 from .common import GUARDIAN_VIEW, CrmGuardianCommon
 
 # what the web client sends for the findings list and the dashboard kanban
@@ -116,6 +116,28 @@ class TestCrmGuardianDashboardPerf(CrmGuardianCommon):
         )
         self.assertEqual({r["id"] for r in page["records"]}, set(visible.ids))
 
+    def test_page_from_a_window_of_the_order(self):
+        """A salesperson's page is looked for in a window of the order (its records
+        checked by id) and is the page of the whole search: when the window holds
+        enough readable findings, when it holds too few (the whole search then: here
+        the findings of another salesperson's lead come first) and when it holds
+        every finding."""
+        theirs = self.findings.filtered(lambda f: f.res_id == self.theirs.id)
+        theirs.write({"reference_date": self.now.date() + timedelta(days=30)})
+        Finding = self.env["crm.guardian.finding"].with_user(self.salesman)
+        order = Finding._order
+        for domain in ([("state", "=", "open")], [("id", "in", self.findings.ids)]):
+            self.patch(crm_guardian_finding, "PAGE_WINDOW_MAX", 0)  # the whole search
+            expected = Finding.search(domain, order=order).ids
+            self.assertTrue(set(expected).isdisjoint(theirs.ids))
+            self.patch(crm_guardian_finding, "PAGE_WINDOW_MAX", 2000)
+            for window in (1, 2, 10):
+                self.patch(crm_guardian_finding, "PAGE_WINDOW", window)
+                for offset, limit in ((0, 1), (0, 2), (1, 1), (2, 3), (0, len(expected) + 5)):
+                    with self.subTest(domain=domain, window=window, offset=offset, limit=limit):
+                        page = Finding.search(domain, offset=offset, limit=limit, order=order)
+                        self.assertEqual(page.ids, expected[offset : offset + limit])
+
     def test_dashboard_query_count(self):
         """Reading the dashboard as a salesperson: four queries (the
         cards, their codes, the company list for the company-rule shortcut and one
@@ -129,28 +151,44 @@ class TestCrmGuardianDashboardPerf(CrmGuardianCommon):
         self.assertTrue(result["records"])
 
     def test_counts_capped_as_the_pager(self):
-        """Past ``COUNT_LIMIT`` a card counts ``COUNT_LIMIT + 1`` and shows "N+", as
-        Odoo's list pager: a card's count stops there, whatever the size. Below it,
-        the counts are exact."""
+        """Past its limit a card counts ``limit + 1`` and shows "N+", as Odoo's list
+        pager: a card's count stops there, whatever the size. Below it, the counts
+        are exact."""
         domain = [("state", "=", "open"), ("section", "=", "incomplete")]
         for user in (self.manager, self.salesman):
             with self.subTest(user=user.login):
                 total = self.env["crm.guardian.finding"].with_user(user).search_count(domain)
                 self.assertGreaterEqual(total, 2)  # own and unassigned leads at least
-                self.patch(crm_guardian_section, "COUNT_LIMIT", total)
-                self.env.invalidate_all()
-                card = self._cards(user).filtered(lambda c: c.code == "incomplete")
-                self.assertEqual(card.open_count, total)
-                self.assertEqual(card.open_count_label, str(total))
-                self.patch(crm_guardian_section, "COUNT_LIMIT", total - 1)
-                self.env.invalidate_all()
-                self.assertEqual(card.open_count, total)
-                self.assertEqual(card.open_count_label, f"{total - 1}+")
-                self.assertEqual(card.high_risk_count_label, str(card.high_risk_count))
+                for limit in (total, total - 1):
+                    self.patch(crm_guardian_section, "COUNT_LIMIT", limit)
+                    self.patch(crm_guardian_section, "CHECKED_COUNT_LIMIT", limit)
+                    self.env.invalidate_all()
+                    card = self._cards(user).filtered(lambda c: c.code == "incomplete")
+                    self.assertEqual(card.open_count, total)
+                    label = f"{limit}+" if limit < total else str(total)
+                    self.assertEqual(card.open_count_label, label)
+                    self.assertEqual(card.high_risk_count_label, str(card.high_risk_count))
         # thousands grouped as the user's language writes them
-        self.patch(crm_guardian_section, "COUNT_LIMIT", 10000)
-        self.assertEqual(card._count_label(10001), "10,000+")
-        self.assertEqual(card._count_label(1234), "1,234")
+        self.assertEqual(card._count_label(10001, 10000), "10,000+")
+        self.assertEqual(card._count_label(1234, 10000), "1,234")
+
+    def test_checked_counts_capped_lower(self):
+        """A card whose findings are checked one by one against the records the user
+        may read (a salesperson's own leads) counts up to ``CHECKED_COUNT_LIMIT``; one
+        the index answers alone (every record readable) up to ``COUNT_LIMIT``."""
+        domain = [("state", "=", "open"), ("section", "=", "incomplete")]
+        for env, limits in (
+            (self.env(user=self.salesman), {"COUNT_LIMIT": 100, "CHECKED_COUNT_LIMIT": 1}),
+            (self.env(su=True), {"COUNT_LIMIT": 1, "CHECKED_COUNT_LIMIT": 100}),
+        ):
+            with self.subTest(user=env.user.login, su=env.su):
+                for constant, limit in limits.items():
+                    self.patch(crm_guardian_section, constant, limit)
+                self.assertGreaterEqual(env["crm.guardian.finding"].search_count(domain), 2)
+                env.invalidate_all()
+                card = env["crm.guardian.section"].search([("code", "=", "incomplete")])
+                self.assertEqual(card.open_count, 2)
+                self.assertEqual(card.open_count_label, "1+")
 
     def test_rules_that_hold_everywhere(self):
         Finding = self.env["crm.guardian.finding"]
