@@ -81,9 +81,7 @@ class CrmGuardianSection(models.Model):
             counts = {code: (total, high) for code, total, high in self.env.cr.fetchall()}
         for card in self:
             card.open_count, card.high_risk_count = counts.get(card.code, (0, 0))
-            limit = limits.get(card.code, COUNT_LIMIT)
-            card.open_count_label = self._count_label(card.open_count, limit)
-            card.high_risk_count_label = self._count_label(card.high_risk_count, limit)
+            card._set_count_labels(limits.get(card.code, COUNT_LIMIT))
 
     @api.model
     def _capped_counts(self, code, queries, high_queries, limit):
@@ -111,8 +109,15 @@ class CrmGuardianSection(models.Model):
             Finding._union_limited(queries, limit + 1, "high_risk"),
         )
 
-    def _count_label(self, count, limit):
-        if count > limit:
+    def _set_count_labels(self, limit=None):
+        """The cards' count labels, from their counts; ``limit``: the counts were
+        capped to it (else exact)."""
+        for card in self:
+            card.open_count_label = self._count_label(card.open_count, limit)
+            card.high_risk_count_label = self._count_label(card.high_risk_count, limit)
+
+    def _count_label(self, count, limit=None):
+        if limit is not None and count > limit:
             return f"{formatLang(self.env, limit, digits=0)}+"  # as the list's pager
         return formatLang(self.env, count, digits=0)
 

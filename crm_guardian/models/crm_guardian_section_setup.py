@@ -24,6 +24,7 @@ class CrmGuardianSection(models.Model):
         setup.high_risk_count = readable and Alert.search_count(
             [("state", "=", "open"), ("severity", "=", "danger")]
         )
+        setup._set_count_labels()  # exact counts
 
     def action_open_findings(self):
         if self.code == SETUP:

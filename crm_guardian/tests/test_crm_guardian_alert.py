@@ -420,6 +420,8 @@ class TestCrmGuardianAlert(TransactionCase):
         manager_count = self.Alert.with_user(self.manager).search_count([("state", "=", "open")])
         self.assertEqual(as_manager.open_count, manager_count)
         self.assertGreaterEqual(as_manager.high_risk_count, 1)  # no outgoing mail server
+        self.assertEqual(as_manager.open_count_label, str(manager_count))
+        self.assertEqual(as_manager.high_risk_count_label, str(as_manager.high_risk_count))
         card.invalidate_recordset(["open_count", "high_risk_count"])
         admin_count = self.Alert.with_user(self.admin).search_count([("state", "=", "open")])
         self.assertEqual(card.with_user(self.admin).open_count, admin_count)
