@@ -90,8 +90,9 @@ class CrmGuardianScan(models.AbstractModel):
         """Return ``{code: {name, section, model, sequence, incremental}}`` of every check.
 
         ``incremental``: the check finds one finding per record and only from the
-        record, its chatter and activities (see :meth:`_changed_domain`) and day-based
-        ages: a same-day rescan may look at changed records only.
+        record, its chatter and activities (see :meth:`_changed_domain`) and thresholds
+        in whole days (``_day_cutoff``): a same-day rescan may look at changed records
+        only.
         ``watch``: relational fields whose records the check also reads; an incremental
         rescan counts a record as changed when one of them was written.
         ``group_field``: the check finds one finding per value of this field shared by
@@ -240,11 +241,10 @@ class CrmGuardianScan(models.AbstractModel):
         # of an incremental rescan, shared by the checks of a model
         self = self.sudo().with_context(guardian_changed_ids={})
         now = now or fields.Datetime.now()
-        # "id NOT IN (subquery)" (Odoo's "not any" on a one2many, the standing findings
-        # of an incremental rescan) is fast only while PostgreSQL can hash the subquery
-        # in work_mem (4 MB by default: about 100,000 ids); beyond, it re-reads the
-        # subquery for every row, quadratic (hours at a million leads). For this
-        # transaction only.
+        # "id NOT IN (subquery)" (Odoo's "not any" on a one2many) is fast only while
+        # PostgreSQL can hash the subquery in work_mem (4 MB by default: about 100,000
+        # ids); beyond, it re-reads the subquery for every row, quadratic (hours at a
+        # million leads). For this transaction only.
         self.env.cr.execute(SQL("SET LOCAL work_mem = %s", SCAN_WORK_MEM))
         definitions = self._get_checks()
         codes = [code for code in (checks or definitions) if code in definitions]
@@ -329,28 +329,19 @@ class CrmGuardianScan(models.AbstractModel):
 
     @api.model
     def _incremental_domain(self, code, domain, since):
-        """Restrict a rule's domain to the records that may have changed since ``since``.
-
-        Candidates: records changed since (:meth:`_changed_domain`), plus those without
-        a standing finding of this check — time passing makes records newly match
-        (stale, overdue), and re-scanning them keeps the findings self-healing.
-        Unchanged records with a standing finding keep it as it is: same day, same data,
-        same values. Returns the domain and the scope of findings the sync may resolve
-        (those of changed records).
+        """Restrict a rule's domain to the records that may have changed since ``since``
+        (:meth:`_changed_domain`). An unchanged record cannot newly match on the same
+        day: thresholds count whole days (see ``_day_cutoff``), and the first scan of a
+        day is full. Unchanged records keep their standing findings as they are: same
+        day, same data, same values. Returns the domain and the scope of findings the
+        sync may resolve (those of changed records, or of deleted ones).
         """
         definition = self._get_checks()[code]
         Model = self.env[definition["model"]]
         changed_ids = self._changed_ids(Model._name, self._changed_domain(code, since))
         if definition.get("group_field"):
             return self._incremental_group_domain(code, domain, changed_ids)
-        standing = (
-            self.env["crm.guardian.finding"]
-            ._search([("check", "=", code), ("state", "in", ("open", "dismissed"))])
-            .subselect("res_id")
-        )
-        domain = expression.AND(
-            [domain, ["|", ("id", "in", changed_ids), ("id", "not in", standing)]]
-        )
+        domain = expression.AND([domain, [("id", "in", changed_ids)]])
         # findings the sync may resolve: of changed records, or of deleted ones
         scope = SQL(
             """f.res_id IN (

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models
 from odoo.osv import expression
@@ -33,6 +33,15 @@ class CrmGuardianScan(models.AbstractModel):
         }
         vals.update(extra)
         return vals
+
+    @api.model
+    def _day_cutoff(self, now, days):
+        """The start of the day ``days - 1`` days before the day of ``now``: a date or
+        time before it is at least ``days`` days old in whole days (UTC), the age a
+        finding shows. Every threshold in days counts this way, so a check finds the
+        same for an unchanged record all day long: a same-day rescan looks at changed
+        records only (see ``_incremental_domain``)."""
+        return datetime.combine(now.date() - timedelta(days=days - 1), time.min)
 
     @api.model
     def _fetch_rows(self, model, domain, columns):
@@ -138,7 +147,7 @@ class CrmGuardianScan(models.AbstractModel):
         ``mail.message`` on the lead (emails, notes, logged/done activities) and the
         creation of an activity.
         """
-        cutoff = now - timedelta(days=rule.threshold)
+        cutoff = self._day_cutoff(now, rule.threshold)
         domain = expression.AND(
             [
                 domain,
@@ -191,7 +200,7 @@ class CrmGuardianScan(models.AbstractModel):
 
     def _check_quotation_followup(self, rule, domain, now):
         """Sent quotations with no chatter message since N days after the quotation date."""
-        cutoff = now - timedelta(days=rule.threshold)
+        cutoff = self._day_cutoff(now, rule.threshold)
         domain = expression.AND(
             [
                 domain,
@@ -218,7 +227,7 @@ class CrmGuardianScan(models.AbstractModel):
 
     def _check_quotation_draft(self, rule, domain, now):
         """Draft quotations whose quotation date is older than N days."""
-        cutoff = now - timedelta(days=rule.threshold)
+        cutoff = self._day_cutoff(now, rule.threshold)
         domain = expression.AND([domain, [("state", "=", "draft"), ("date_order", "<", cutoff)]])
         rows = self._fetch_rows("sale.order", domain, self._order_columns)
         reason = self.env._(
@@ -349,7 +358,7 @@ class CrmGuardianScan(models.AbstractModel):
 
     def _check_conversion_gap(self, rule, domain, now):
         """Opportunities whose customer lacks the email, phone or street the lead has."""
-        cutoff = now - timedelta(days=rule.threshold)
+        cutoff = self._day_cutoff(now, rule.threshold)
         domain = expression.AND(
             [
                 domain,
@@ -357,10 +366,10 @@ class CrmGuardianScan(models.AbstractModel):
                 [("type", "=", "opportunity"), ("partner_id", "!=", False)],
                 [
                     "|",
-                    ("date_conversion", "<=", cutoff),
+                    ("date_conversion", "<", cutoff),
                     "&",
                     ("date_conversion", "=", False),
-                    ("create_date", "<=", cutoff),
+                    ("create_date", "<", cutoff),
                 ],
                 [
                     "|",
@@ -422,12 +431,12 @@ class CrmGuardianScan(models.AbstractModel):
     def _check_lead_incomplete(self, rule, domain, now):
         """Open leads older than N days missing email, phone, source, salesperson or
         company name."""
-        cutoff = now - timedelta(days=rule.threshold)
+        cutoff = self._day_cutoff(now, rule.threshold)
         domain = expression.AND(
             [
                 domain,
                 self._open_lead_domain(),
-                [("create_date", "<=", cutoff)],
+                [("create_date", "<", cutoff)],
                 [
                     "|",
                     "|",
@@ -494,11 +503,11 @@ class CrmGuardianScan(models.AbstractModel):
 
     def _check_customer_incomplete(self, rule, domain, now):
         """Customers (customer rank > 0) older than N days without email or phone."""
-        cutoff = now - timedelta(days=rule.threshold)
+        cutoff = self._day_cutoff(now, rule.threshold)
         domain = expression.AND(
             [
                 domain,
-                [("active", "=", True), ("customer_rank", ">", 0), ("create_date", "<=", cutoff)],
+                [("active", "=", True), ("customer_rank", ">", 0), ("create_date", "<", cutoff)],
                 ["|", ("email", "=", False), "&", ("phone", "=", False), ("mobile", "=", False)],
             ]
         )
@@ -521,11 +530,11 @@ class CrmGuardianScan(models.AbstractModel):
 
     def _check_company_no_email_contact(self, rule, domain, now):
         """Companies older than N days none of whose active contacts has an email."""
-        cutoff = now - timedelta(days=rule.threshold)
+        cutoff = self._day_cutoff(now, rule.threshold)
         domain = expression.AND(
             [
                 domain,
-                [("active", "=", True), ("is_company", "=", True), ("create_date", "<=", cutoff)],
+                [("active", "=", True), ("is_company", "=", True), ("create_date", "<", cutoff)],
                 [("child_ids", "not any", [("email", "!=", False)])],
             ]
         )
@@ -649,7 +658,7 @@ class CrmGuardianScan(models.AbstractModel):
 
     def _check_quotation_signature(self, rule, domain, now):
         """Sent quotations that require an online signature and have none after N days."""
-        cutoff = now - timedelta(days=rule.threshold)
+        cutoff = self._day_cutoff(now, rule.threshold)
         domain = expression.AND(
             [
                 domain,

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from odoo.tests import tagged
 
@@ -10,10 +10,11 @@ class TestCrmGuardianIncomplete(CrmGuardianCommon):
     def test_lead_incomplete(self):
         lead = self.create_lead(phone=False, source_id=False, name="CG no phone")
         complete = self.create_lead(name="CG complete")
-        created = lead.create_date
-        self.scan(["lead_incomplete"], now=created + timedelta(days=1, seconds=-1))
+        created = lead.create_date.date()
+        next_day = datetime.combine(created + timedelta(days=1), time.min)
+        self.scan(["lead_incomplete"], now=datetime.combine(created, time.max))
         self.assertFalse(self.finding("lead_incomplete", lead), "grace period of 1 day")
-        self.scan(["lead_incomplete"], now=created + timedelta(days=1, seconds=1))
+        self.scan(["lead_incomplete"], now=next_day)
         finding = self.open_finding("lead_incomplete", lead)
         self.assertEqual(finding.section, "incomplete")
         self.assertIn("phone", finding.reason)
@@ -22,7 +23,7 @@ class TestCrmGuardianIncomplete(CrmGuardianCommon):
         self.assertFalse(self.finding("lead_incomplete", complete))
         # filling the data resolves the finding
         lead.write({"phone": "+32 470 00 00 09", "source_id": self.source.id})
-        self.scan(["lead_incomplete"], now=created + timedelta(days=1, seconds=1))
+        self.scan(["lead_incomplete"], now=next_day)
         self.assertEqual(finding.state, "resolved")
 
     def test_lead_incomplete_salesperson_and_company(self):
@@ -45,10 +46,12 @@ class TestCrmGuardianIncomplete(CrmGuardianCommon):
                 "customer_rank": 1,
             }
         )
-        created = no_email.create_date
-        self.scan(["customer_incomplete"], now=created + timedelta(hours=23))
+        created = no_email.create_date.date()
+        self.scan(["customer_incomplete"], now=datetime.combine(created, time.max))
         self.assertFalse(self.finding("customer_incomplete", no_email))
-        self.scan(["customer_incomplete"], now=created + timedelta(days=1, seconds=1))
+        self.scan(
+            ["customer_incomplete"], now=datetime.combine(created + timedelta(days=1), time.min)
+        )
         finding = self.open_finding("customer_incomplete", no_email)
         self.assertEqual(finding.reason, "The customer has no email.")
         self.assertFalse(self.finding("customer_incomplete", not_customer))

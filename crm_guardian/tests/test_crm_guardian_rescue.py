@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from odoo.tests import tagged
 
@@ -10,10 +10,15 @@ class TestCrmGuardianRescue(CrmGuardianCommon):
     # stale leads (baseline: 14 days) -------------------------------------
 
     def test_stale_lead_match_and_boundary(self):
+        """Thresholds count whole days: a lead last touched 14 days ago is stale all
+        day long, one touched 13 days ago all day not yet."""
         stale = self.create_stale_lead(14, name="CG stale")
-        self.scan(["stale_lead"], now=self.now)
-        self.assertFalse(self.finding("stale_lead", stale), "exactly 14 days is not stale yet")
-        self.scan(["stale_lead"], now=self.now + timedelta(seconds=1))
+        recent = self.create_stale_lead(13, name="CG recent")
+        start = datetime.combine(self.today, time.min)
+        for now in (start, datetime.combine(self.today, time.max)):
+            self.scan(["stale_lead"], now=now)
+            self.assertTrue(self.open_finding("stale_lead", stale), now)
+            self.assertFalse(self.finding("stale_lead", recent), "13 days is not stale yet")
         finding = self.open_finding("stale_lead", stale)
         self.assertEqual(len(finding), 1)
         self.assertEqual(finding.rule_id, self.env.ref("crm_guardian.crm_guardian_rule_stale_lead"))
@@ -45,24 +50,25 @@ class TestCrmGuardianRescue(CrmGuardianCommon):
         return self.env["sale.order"].create(values)
 
     def test_quotation_followup(self):
-        sent = self._order(date_order=self.ago(7))
+        sent = self._order(date_order=self.ago(6))
         sent.write({"state": "sent"})
         draft = self._order(date_order=self.ago(30))
         self.scan(["quotation_followup"])
-        self.assertFalse(self.finding("quotation_followup", sent), "7 days is the boundary")
+        self.assertFalse(self.finding("quotation_followup", sent), "6 days: not yet")
         self.assertFalse(self.finding("quotation_followup", draft), "never sent")
-        self.scan(["quotation_followup"], now=self.now + timedelta(seconds=1))
+        tomorrow = self.now + timedelta(days=1)
+        self.scan(["quotation_followup"], now=tomorrow)
         finding = self.open_finding("quotation_followup", sent)
         self.assertEqual(finding.partner_id, self.customer)
         self.assertEqual(finding.age_days, 7)
         # a message since the cutoff is a follow-up
         sent.message_post(body="Reminder sent")
-        self.scan(["quotation_followup"], now=self.now + timedelta(seconds=1))
+        self.scan(["quotation_followup"], now=tomorrow)
         self.assertEqual(finding.state, "resolved")
 
     def test_quotation_draft(self):
-        old = self._order(date_order=self.ago(7, seconds=1))
-        boundary = self._order(date_order=self.ago(7))
+        old = self._order(date_order=self.ago(7))
+        boundary = self._order(date_order=self.ago(6))
         sent = self._order(date_order=self.ago(30))
         sent.write({"state": "sent"})
         self.scan(["quotation_draft"])
@@ -155,8 +161,8 @@ class TestCrmGuardianRescue(CrmGuardianCommon):
         self.assertFalse(self.finding("conversion_gap", lead), "the customer has the email")
         partner.write({"email": False})
         self.assertEqual(lead.email_from, "gap@guardian-test.example")
-        self.scan(["conversion_gap"], now=self.now - timedelta(seconds=1))
-        self.assertFalse(self.finding("conversion_gap", lead), "converted after the scan time")
+        self.scan(["conversion_gap"], now=self.now - timedelta(days=1))
+        self.assertFalse(self.finding("conversion_gap", lead), "converted after the scan day")
         self.scan(["conversion_gap"])
         finding = self.open_finding("conversion_gap", lead)
         self.assertIn("email", finding.reason)

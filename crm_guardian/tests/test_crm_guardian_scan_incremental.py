@@ -7,9 +7,9 @@ from .common import CrmGuardianCommon
 
 @tagged("post_install", "-at_install")
 class TestCrmGuardianScanIncremental(CrmGuardianCommon):
-    """A same-day rescan with unchanged rules looks at changed records only (plus those
-    without a standing finding); the first scan of a day, or after a rule change, is
-    full."""
+    """A same-day rescan with unchanged rules looks at changed records only (thresholds
+    count whole days: an unchanged record cannot newly match on the same day); the
+    first scan of a day, or after a rule change, is full."""
 
     @classmethod
     def setUpClass(cls):
@@ -76,6 +76,7 @@ class TestCrmGuardianScanIncremental(CrmGuardianCommon):
         )
         touched.write({"date_last_stage_update": self.now})
         deleted.unlink()
+        # a lead created unseen (its write date in the past)
         newly_stale = self.create_stale_lead(days, name="CG newly stale")
         self.make_old(newly_stale)
         self.assertTrue(self.since())
@@ -84,14 +85,13 @@ class TestCrmGuardianScanIncremental(CrmGuardianCommon):
         self.assertTrue(self.open_finding("stale_lead", untouched), "not looked at")
         self.assertFalse(self.open_finding("stale_lead", touched), "changed: resolved")
         self.assertEqual(deleted_finding.state, "resolved", "record deleted: resolved")
-        self.assertTrue(
-            self.open_finding("stale_lead", newly_stale), "no standing finding: scanned"
-        )
-        self.assertEqual((result["created"], result["resolved"]), (1, 2))
+        self.assertFalse(self.finding("stale_lead", newly_stale), "unchanged: not looked at")
+        self.assertEqual((result["created"], result["resolved"]), (0, 2))
 
-        # the next day's scan is full and sees the untouched lead's change
+        # the next day's scan is full and sees what the ORM did not
         self.scan(["stale_lead"], now=self.now + timedelta(days=1))
         self.assertFalse(self.open_finding("stale_lead", untouched))
+        self.assertTrue(self.open_finding("stale_lead", newly_stale))
 
     def test_chatter_message_counts_as_change(self):
         lead = self.create_stale_lead(self.rule.threshold + 1)
