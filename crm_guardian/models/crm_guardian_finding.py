@@ -41,7 +41,7 @@ PARTIAL_INDEXES = {
     # the first page of the default list (open, newest reference date, then risk:
     # PostgreSQL sorts each date's findings by risk, an incremental sort)
     "crm_guardian_finding_open_date_idx": (["reference_date DESC", "id DESC"], OPEN),
-    # the scan: standing findings of a check, by record (incremental rescans)
+    # the scan: standing findings of a check, by record (resolution, deleted records)
     "crm_guardian_finding_standing_idx": (['"check"', "res_id"], "state IN ('open', 'dismissed')"),
 }
 UNINDEXED_FIELDS = (
