@@ -509,15 +509,15 @@ class CrmGuardianFinding(models.Model):
         res_ids = {}
         for _id, model, res_id in candidates:
             res_ids.setdefault(model, set()).add(res_id)
-        readable = {}
-        for model, query in access:
-            if query is None or model not in res_ids:
-                readable[model] = None  # every record
+        readable = {}  # model: readable record ids among the candidates' (None: all)
+        for model, records in access:
+            if records is None or model not in res_ids:
+                readable[model] = None if records is None else set()
                 continue
-            query.add_where(
-                SQL("%s IN %s", SQL.identifier(query.table, "id"), tuple(res_ids[model]))
+            records.add_where(
+                SQL("%s IN %s", SQL.identifier(records.table, "id"), tuple(res_ids[model]))
             )
-            readable[model] = set(query)
+            readable[model] = set(records)
         found = [
             finding_id
             for finding_id, model, res_id in candidates
