@@ -503,7 +503,7 @@ class CrmGuardianFinding(models.Model):
             return None
         window = (offset + limit) * PAGE_WINDOW
         query = super()._search(domain, limit=window, order=order)
-        candidates = self.env.execute_query(
+        candidates = self._execute_serial(
             query.select(*(SQL.identifier(query.table, f) for f in ("id", "res_model", "res_id")))
         )
         res_ids = {}
@@ -526,6 +526,20 @@ class CrmGuardianFinding(models.Model):
         if len(candidates) == window and len(found) < offset + limit:
             return None
         return self.browse(found[offset : offset + limit])._as_query()
+
+    @api.model
+    def _execute_serial(self, query):
+        """Rows of ``query``, planned without parallel workers: for a window of a few
+        hundred findings PostgreSQL picks a parallel index scan whose workers take
+        longer to start than the scan (25 ms instead of 7 at a million leads)."""
+        cr = self.env.cr
+        cr.execute("SHOW max_parallel_workers_per_gather")
+        workers = cr.fetchone()[0]
+        cr.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        try:
+            return self.env.execute_query(query)
+        finally:
+            cr.execute(SQL("SET LOCAL max_parallel_workers_per_gather = %s", workers))
 
     @api.model
     def _search_per_source(self, domain, models_=None, access=None):

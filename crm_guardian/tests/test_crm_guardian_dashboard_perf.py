@@ -125,6 +125,12 @@ class TestCrmGuardianDashboardPerf(CrmGuardianCommon):
         theirs = self.findings.filtered(lambda f: f.res_id == self.theirs.id)
         theirs.write({"reference_date": self.now.date() + timedelta(days=30)})
         Finding = self.env["crm.guardian.finding"].with_user(self.salesman)
+        # the window is read without parallel workers; the setting is restored after
+        self.cr.execute("SHOW max_parallel_workers_per_gather")
+        workers = self.cr.fetchone()[0]
+        self.assertTrue(Finding.search([("state", "=", "open")], limit=1))
+        self.cr.execute("SHOW max_parallel_workers_per_gather")
+        self.assertEqual(self.cr.fetchone()[0], workers)
         order = Finding._order
         for domain in ([("state", "=", "open")], [("id", "in", self.findings.ids)]):
             self.patch(crm_guardian_finding, "PAGE_WINDOW_MAX", 0)  # the whole search
