@@ -536,10 +536,10 @@ class CrmGuardianFinding(models.Model):
         cr.execute("SHOW max_parallel_workers_per_gather")
         workers = cr.fetchone()[0]
         cr.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        try:
-            return self.env.execute_query(query)
-        finally:
-            cr.execute(SQL("SET LOCAL max_parallel_workers_per_gather = %s", workers))
+        rows = self.env.execute_query(query)
+        # (on an error, the rollback of the transaction or savepoint restores it)
+        cr.execute(SQL("SET LOCAL max_parallel_workers_per_gather = %s", workers))
+        return rows
 
     @api.model
     def _search_per_source(self, domain, models_=None, access=None):
