@@ -38,9 +38,11 @@ class CrmGuardianScan(models.AbstractModel):
     def _day_cutoff(self, now, days):
         """The start of the day ``days - 1`` days before the day of ``now``: a date or
         time before it is at least ``days`` days old in whole days (UTC), the age a
-        finding shows. Every threshold in days counts this way, so a check finds the
-        same for an unchanged record all day long: a same-day rescan looks at changed
-        records only (see ``_incremental_domain``)."""
+        finding shows. The core checks count their thresholds in days this way, so a
+        check finds the same for an unchanged record all day long: a same-day rescan
+        looks at changed records only (see ``_incremental_domain``). (Service-level
+        checks, such as the helpdesk addon's, measure time to the minute and are not
+        incremental.)"""
         return datetime.combine(now.date() - timedelta(days=days - 1), time.min)
 
     @api.model
