@@ -1,33 +1,48 @@
-"""Screenshots of the running Odoo for the README: python3 tools/screenshot.py URL_PATH OUT.png
+"""Screenshots of the running Odoo for the README and for reviews:
 
-Logs in as admin/admin on http://localhost:8069 (tools/run.sh), opens URL_PATH in headless
-Chromium through the DevTools protocol and saves a PNG. Needs Debian's chromium and the
-websocket-client package (both installed by the README commands).
+    python3 tools/screenshot.py URL_PATH OUT.png [--base URL] [--login L --password P]
+                                                 [--anonymous] [--width W] [--height H]
+
+Logs in (admin/admin by default) on http://localhost:8069 (tools/run.sh), opens URL_PATH in
+headless Chromium through the DevTools protocol and saves a PNG. ``--anonymous`` opens the page
+as a visitor; ``--width 390 --height 844`` is a phone. Several can run at once (each Chromium
+takes a free debugging port). Needs Debian's chromium and the websocket-client package (both
+installed by the README commands).
 """
 
+import argparse
 import base64
 import json
+import socket
 import subprocess
-import sys
 import tempfile
 import time
 
 import requests
 import websocket
 
-BASE = "http://localhost:8069"
 
-
-def main(path, out, width=1400, height=900):
+def login(base, user, password):
+    """The session id of ``user`` on the server at ``base``."""
     session = requests.Session()
-    page = session.get(f"{BASE}/web/login", timeout=30).text
+    page = session.get(f"{base}/web/login", timeout=30).text
     csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
     session.post(
-        f"{BASE}/web/login",
-        data={"login": "admin", "password": "admin", "csrf_token": csrf},
+        f"{base}/web/login",
+        data={"login": user, "password": password, "csrf_token": csrf},
         timeout=30,
     )
-    sid = session.cookies["session_id"]
+    return session.cookies["session_id"]
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def main(path, out, base, sid=None, width=1400, height=900):
+    debug_port = free_port()
     profile = tempfile.mkdtemp()
     chrome = subprocess.Popen(
         [
@@ -40,7 +55,7 @@ def main(path, out, width=1400, height=900):
             "--disable-component-update",
             "--disable-sync",
             f"--user-data-dir={profile}",
-            "--remote-debugging-port=9333",
+            f"--remote-debugging-port={debug_port}",
             f"--window-size={width},{height}",
             "about:blank",
         ],
@@ -50,7 +65,7 @@ def main(path, out, width=1400, height=900):
     try:
         for _ in range(50):
             try:
-                targets = requests.get("http://127.0.0.1:9333/json", timeout=2).json()
+                targets = requests.get(f"http://127.0.0.1:{debug_port}/json", timeout=2).json()
                 break
             except requests.RequestException:
                 time.sleep(0.2)
@@ -67,15 +82,17 @@ def main(path, out, width=1400, height=900):
                     return answer.get("result", {})
 
         call("Network.enable")
-        call("Network.setCookie", name="session_id", value=sid, domain="localhost", path="/")
+        if sid:
+            host = base.split("//", 1)[1].split(":", 1)[0].split("/", 1)[0]
+            call("Network.setCookie", name="session_id", value=sid, domain=host, path="/")
         call(
             "Emulation.setDeviceMetricsOverride",
             width=width,
             height=height,
             deviceScaleFactor=1,
-            mobile=False,
+            mobile=width < 600,
         )
-        call("Page.navigate", url=f"{BASE}{path}")
+        call("Page.navigate", url=f"{base}{path}")
         time.sleep(8)  # the web client loads its assets and data
         data = call("Page.captureScreenshot", format="png")["data"]
         with open(out, "wb") as image:
@@ -86,4 +103,15 @@ def main(path, out, width=1400, height=900):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("path")
+    parser.add_argument("out")
+    parser.add_argument("--base", default="http://localhost:8069")
+    parser.add_argument("--login", default="admin")
+    parser.add_argument("--password", default="admin")
+    parser.add_argument("--anonymous", action="store_true")
+    parser.add_argument("--width", type=int, default=1400)
+    parser.add_argument("--height", type=int, default=900)
+    args = parser.parse_args()
+    session_id = None if args.anonymous else login(args.base, args.login, args.password)
+    main(args.path, args.out, args.base, session_id, args.width, args.height)
