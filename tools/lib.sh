@@ -18,6 +18,22 @@ odoo_version() { (cd / && "$PYTHON" -c 'import odoo.release as r; print(r.versio
 
 have_odoo18() { case "$(odoo_version)" in 18.0*) return 0 ;; *) return 1 ;; esac; }
 
+# ODOO_SERVER: the command that starts an Odoo server: the `odoo-bin` of the source tree
+# $PYTHON imports, run by $PYTHON, else the `odoo` console script of an installed Odoo. Not
+# `python -m odoo`: in multi-worker mode Odoo respawns its websocket (gevent) process from
+# sys.argv[0], which a module path cannot be.
+set_odoo_server() {
+    local root
+    root=$(cd / && "$PYTHON" -c 'import os, odoo; print(os.path.dirname(odoo.__path__[0]))' 2>/dev/null) || true
+    if [ -n "$root" ] && [ -f "$root/odoo-bin" ]; then
+        ODOO_SERVER=("$PYTHON" "$root/odoo-bin")
+    elif command -v odoo >/dev/null; then
+        ODOO_SERVER=(odoo)
+    else
+        die "no odoo-bin beside the odoo package and no 'odoo' script on PATH"
+    fi
+}
+
 # The addons of this repository, by the folders that hold a manifest.
 repo_addons() {
     local d names=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts Odoo with both addons on demo data: bash tools/run.sh [odoo args...]
 # Env: ODOO_RUN_DB (default odoo_addons_demo), ODOO_RUN_PORT (default 8069).
+# Production-like: bash tools/run.sh --workers=2 (Odoo's default limits, one cron thread).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
@@ -31,4 +32,5 @@ else
         --log-level=warn || die "creating $RUN_DB failed"
 fi
 say "Odoo on http://localhost:$PORT  — log in as admin / admin"
-exec "$PYTHON" -m odoo -c "$CONFIG" -d "$RUN_DB" "$@"
+set_odoo_server
+exec "${ODOO_SERVER[@]}" -c "$CONFIG" -d "$RUN_DB" "$@"
