@@ -6,6 +6,8 @@
     "author": "Guardian Apps",
     "website": "https://github.com/guardian-apps/odoo-addons",
     "license": "LGPL-3",
+    "development_status": "Beta",
+    "maintainers": ["guardian-apps"],
     "depends": ["crm", "sale"],
     "data": [
         "security/crm_guardian_security.xml",

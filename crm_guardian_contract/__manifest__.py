@@ -6,6 +6,8 @@
     "author": "Guardian Apps",
     "website": "https://github.com/guardian-apps/odoo-addons",
     "license": "AGPL-3",
+    "development_status": "Beta",
+    "maintainers": ["guardian-apps"],
     "depends": ["crm_guardian", "contract"],
     "data": [
         "data/mail_activity_type_data.xml",

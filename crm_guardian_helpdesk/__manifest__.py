@@ -6,6 +6,8 @@
     "author": "Guardian Apps",
     "website": "https://github.com/guardian-apps/odoo-addons",
     "license": "AGPL-3",
+    "development_status": "Beta",
+    "maintainers": ["guardian-apps"],
     "depends": ["crm_guardian", "helpdesk_mgmt"],
     "data": [
         "data/crm_guardian_rule_data.xml",

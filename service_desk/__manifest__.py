@@ -6,6 +6,8 @@
     "author": "Guardian Apps",
     "website": "https://github.com/guardian-apps/odoo-addons",
     "license": "LGPL-3",
+    "development_status": "Beta",
+    "maintainers": ["guardian-apps"],
     "depends": ["mail", "portal", "utm", "contacts", "sale"],
     "data": [
         "security/service_desk_security.xml",
