@@ -23,6 +23,16 @@ def _manifest(addon):
     return ast.literal_eval((REPO / addon / "__manifest__.py").read_text())
 
 
+def _run_pip(*args):
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "--disable-pip-version-check", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.mark.parametrize("addon", ADDONS)
 def test_manifest_declares_maintenance(addon):
     manifest = _manifest(addon)
@@ -34,24 +44,7 @@ def test_manifest_declares_maintenance(addon):
 
 @pytest.mark.parametrize("addon", ADDONS)
 def test_addon_builds_as_a_wheel(addon, tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "--disable-pip-version-check",
-            "-w",
-            str(tmp_path),
-            str(REPO / addon),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    _run_pip("wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(REPO / addon))
     (wheel,) = tmp_path.glob("*.whl")
     assert wheel.name.startswith(f"odoo_addon_{addon}-18.0.")
     with zipfile.ZipFile(wheel) as archive:
@@ -62,3 +55,25 @@ def test_addon_builds_as_a_wheel(addon, tmp_path):
     requires = set(metadata.get_all("Requires-Dist"))
     assert "odoo==18.0.*" in requires
     assert OCA_DEPENDENCIES.get(addon, set()) <= requires
+    _assert_wheel_is_complete(addon, wheel, tmp_path / "target")
+
+
+def _assert_wheel_is_complete(addon, wheel, target):
+    """Installed on its own (no dependencies, into a scratch folder), the wheel holds every
+    file of the addon that git tracks (but its build file)."""
+    _run_pip("install", "--no-deps", "--no-compile", "--target", str(target), str(wheel))
+    installed_root = target / "odoo" / "addons" / addon
+    installed = {str(path.relative_to(installed_root)) for path in installed_root.rglob("*")}
+    tracked = subprocess.run(
+        ["git", "ls-files", addon],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    missing = [
+        name
+        for name in tracked
+        if name.split("/", 1)[1] not in installed and name != f"{addon}/pyproject.toml"
+    ]
+    assert not missing, f"the wheel lacks {missing[:10]}"
