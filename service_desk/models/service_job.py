@@ -9,6 +9,8 @@ from odoo.tools import html2plaintext
 from odoo.tools.sql import create_index
 
 SEQUENCE_CODE = "service.job"
+# Public tracking: the shortest phone number accepted as second factor (10^8 guesses).
+TRACKING_PHONE_MIN_DIGITS = 8
 
 
 class ServiceJob(models.Model):
@@ -299,8 +301,9 @@ class ServiceJob(models.Model):
         return approval
 
     def _tracking_check_second_factor(self, factor):
-        """True if ``factor`` is the customer's email (any case) or the last 4+ digits of
-        their phone or mobile. Checked on the customer, the contact and the company."""
+        """True if ``factor`` is the customer's email (any case) or their full phone or mobile
+        number (at least 8 digits, any spacing, with or without the country code or the
+        leading 0). Checked on the customer, the contact and the company."""
         self.ensure_one()
         factor = (factor or "").strip()
         if not factor:
@@ -309,10 +312,12 @@ class ServiceJob(models.Model):
         if "@" in factor:
             factor = factor.lower()
             return any((p.email or "").strip().lower() == factor for p in partners if p.email)
-        digits = re.sub(r"\D", "", factor)
-        if len(digits) < 4 or len(digits) != len(re.sub(r"[\s().+-]", "", factor)):
+        if re.sub(r"[\d\s().+/-]", "", factor):
             return False
-        numbers = [re.sub(r"\D", "", n or "") for p in partners for n in (p.phone, p.mobile)]
+        digits = re.sub(r"\D", "", factor).lstrip("0")
+        if len(digits) < TRACKING_PHONE_MIN_DIGITS:
+            return False
+        numbers = [re.sub(r"\D", "", n or "").lstrip("0") for p in partners for n in (p.phone, p.mobile)]
         return any(n and n.endswith(digits) for n in numbers)
 
     def _get_job_sheet_qr_value(self):

@@ -138,36 +138,38 @@ class ServiceJobApproval(models.Model):
         self._after_decision()
         return True
 
+    def _get_customer_partner(self):
+        """The person the request is for: the job's contact, else its customer."""
+        self.ensure_one()
+        return self.job_id.contact_id or self.job_id.partner_id
+
     def _after_decision(self):
+        """Post the decision in the job's chatter as the customer (not the public user),
+        move an approved job on, give the technician a to-do for a rejected one."""
         self.ensure_one()
         job = self.job_id
+        customer = self._get_customer_partner()
         approved = self.state == "approved"
+        values = {"name": self.customer_name or customer.name, "amount": self._format_amount()}
         body = Markup("<p>%s</p>") % (
-            self.env._(
-                "%(name)s approved the work (%(amount)s).",
-                name=self.customer_name or job.partner_id.name,
-                amount=self._format_amount(),
-            )
+            self.env._("%(name)s approved the work (%(amount)s).", **values)
             if approved
-            else self.env._(
-                "%(name)s rejected the work (%(amount)s).",
-                name=self.customer_name or job.partner_id.name,
-                amount=self._format_amount(),
-            )
+            else self.env._("%(name)s rejected the work (%(amount)s).", **values)
         )
         if self.customer_comment:
             body += Markup("<p>%s %s</p>") % (self.env._("Comment:"), self.customer_comment)
-        technician = job.user_id.partner_id
         job.message_post(
             body=body,
-            author_id=job.partner_id.id,
+            author_id=customer.id,
             message_type="comment",
             subtype_xmlid="mail.mt_note",
-            partner_ids=technician.ids,
+            partner_ids=job.user_id.partner_id.ids,
         )
         if approved:
             stage = self.env.ref("service_desk.service_stage_in_progress", raise_if_not_found=False)
             if stage and job.stage_id._is_move_allowed(stage):
+                # the stage change is the customer's doing: its tracking message is theirs
+                job._track_set_author(customer)
                 job.stage_id = stage
         elif job.user_id:
             # Rejected: the job stays where it is; the technician decides what comes next

@@ -28,7 +28,7 @@ class ServiceJobApprovalWizard(models.TransientModel):
             raise UserError(self.env._("Only Service Desk officers can request an approval."))
         if self.amount < 0:
             raise UserError(self.env._("The amount cannot be negative."))
-        if not job.partner_id.email:
+        if not (job.contact_id.email or job.partner_id.email):
             raise UserError(self.env._("The customer has no email address."))
         job._request_approval(self.amount, self.currency_id, self.message)
         return {"type": "ir.actions.act_window_close"}
