@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import fields, http
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, HttpCase, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from .common import ServiceDeskCommon
 
@@ -38,16 +38,16 @@ class TestServiceJobApproval(HttpCase, ServiceDeskCommon):
         wizard.save().action_send()
         return self.job.approval_ids.filtered(lambda a: a.state == "pending")
 
-    def _decide(self, token, decision, name="Ann Contact", comment=""):
-        return self.url_open(
-            f"/service/approval/{token}/decide",
-            data={
-                "decision": decision,
-                "name": name,
-                "comment": comment,
-                "csrf_token": http.Request.csrf_token(self),
-            },
-        )
+    def _decide(self, token, decision, name="Ann Contact", comment="", files=None):
+        data = {
+            "decision": decision,
+            "name": name,
+            "comment": comment,
+            "csrf_token": http.Request.csrf_token(self),
+        }
+        for key in files or {}:
+            data.pop(key)
+        return self.url_open(f"/service/approval/{token}/decide", data=data, files=files)
 
     def test_request_moves_job_and_secures_token(self):
         approval = self._request()
@@ -88,7 +88,7 @@ class TestServiceJobApproval(HttpCase, ServiceDeskCommon):
             self.assertIn(text, page.text)
         res = self._decide(approval.token, "approved", comment="Go ahead please")
         self.assertEqual(res.status_code, 200)
-        self.assertIn("your approval was recorded", res.text)
+        self.assertIn("Your approval was recorded", res.text)
         self.assertEqual(approval.state, "approved")
         self.assertEqual(approval.customer_comment, "Go ahead please")
         self.assertTrue(approval.date_decision)
@@ -161,3 +161,87 @@ class TestServiceJobApproval(HttpCase, ServiceDeskCommon):
         self.start_tour(f"/service/approval/{approval.token}", "service_desk_approval_tour")
         self.assertEqual(approval.state, "approved")
         self.assertEqual(approval.customer_comment, "Please go ahead")
+
+    # ------------------------------------------------------------
+    # Malformed input (issue #19, item 4) and the customer's look (item 1)
+    # ------------------------------------------------------------
+
+    def _assert_malformed_refused(self, approval):
+        """Text that is not text (NUL, files, over-long): the form again, 400, nothing saved."""
+        file_ = ("x.txt", b"go", "text/plain")
+        for kwargs in (
+            {"decision": "approved", "name": "Ann\x00"},
+            {"decision": "approved", "comment": "ok\x00\x00"},
+            {"decision": "approved", "name": "A" * 200},
+            {"decision": "approved", "files": {"comment": file_}},
+            {"decision": "approved", "files": {"name": file_}},
+            {"decision": "", "files": {"decision": file_}},
+            {"decision": "maybe"},
+            {"decision": "approved\x00"},
+        ):
+            res = self._decide(approval.token, **kwargs)
+            self.assertEqual(res.status_code, 400, kwargs)
+            self.assertIn("o_service_approval_form", res.text)
+            self.assertIn("o_service_approval_error", res.text)
+        self.assertEqual(approval.state, "pending")
+        self.assertFalse(approval.customer_name)
+
+    def test_malformed_values_anonymous(self):
+        approval = self._request()
+        self._assert_malformed_refused(approval)
+
+    def test_malformed_values_portal_user(self):
+        new_test_user(self.env, login="sd_portal_appr", groups="base.group_portal")
+        self.authenticate("sd_portal_appr", "sd_portal_appr")
+        approval = self._request()
+        self._assert_malformed_refused(approval)
+
+    def test_malformed_tokens_are_not_found(self):
+        approval = self._request()
+        for token in ("é" * 43, approval.token[:-1] + "%00", "a" * 5000, "%00" * 30, "..~" * 10):
+            res = self.url_open(f"/service/approval/{token}")
+            self.assertEqual(res.status_code, 404, token[:40])
+            self.assertIn("This link is not valid", res.text)
+            self.assertIn("o_footer", res.text, "inside the shop's layout")
+            self.assertEqual(self._decide(token, "approved").status_code, 404, token[:40])
+        self.assertEqual(approval.state, "pending")
+
+    def test_decided_request_gets_410_whatever_is_posted(self):
+        approval = self._request()
+        self.assertEqual(self._decide(approval.token, "approved").status_code, 200)
+        file_ = ("x.txt", b"go", "text/plain")
+        for kwargs in (
+            {"decision": "maybe"},
+            {"decision": "rejected", "name": "\x00"},
+            {"decision": "", "files": {"decision": file_}},
+        ):
+            res = self._decide(approval.token, **kwargs)
+            self.assertEqual(res.status_code, 410, kwargs)
+            self.assertIn("Already answered", res.text)
+            self.assertNotIn("o_service_approval_form", res.text)
+        self.assertEqual(approval.state, "approved")
+
+    def test_contact_prefilled_addressed_and_author(self):
+        """The request is for the job's contact: prefilled name, "Dear <contact>", and the
+        decision (message and stage change) authored by the contact, not the public user."""
+        self.contact_a.email = "ann@fixit.example"
+        self.job.contact_id = self.contact_a
+        approval = self._request()
+        mail = self.job.message_ids.filtered(lambda m: approval.token in (m.body or ""))
+        self.assertIn("Dear Ann Contact", mail.body)
+        self.assertNotIn("Dear Fix-It", mail.body)
+        self.assertIn(self.contact_a, mail.partner_ids)
+        page = self.url_open(f"/service/approval/{approval.token}")
+        self.assertIn('value="Ann Contact"', page.text)
+        self.assertNotIn('value="Fix-It Customer Ltd"', page.text)
+        self.assertIn(f"/logo.png?company={self.job.company_id.id}", page.text)
+        self.assertIn(f"Your approval is needed | {self.job.company_id.name}", page.text)
+        self.assertEqual(self._decide(approval.token, "approved", name="Ann C.").status_code, 200)
+        self.env.flush_all()
+        decision = self.job.message_ids.filtered(lambda m: "approved the work" in (m.body or ""))
+        self.assertEqual(decision.author_id, self.contact_a)
+        stage_change = self.job.message_ids.filtered(
+            lambda m: m.tracking_value_ids.filtered(lambda t: t.field_id.name == "stage_id")
+        )[:1]
+        self.assertEqual(stage_change.author_id, self.contact_a)
+        self.assertIn(self.stage_in_progress.name, stage_change.tracking_value_ids.mapped("new_value_char"))
