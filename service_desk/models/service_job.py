@@ -317,7 +317,9 @@ class ServiceJob(models.Model):
         digits = re.sub(r"\D", "", factor).lstrip("0")
         if len(digits) < TRACKING_PHONE_MIN_DIGITS:
             return False
-        numbers = [re.sub(r"\D", "", n or "").lstrip("0") for p in partners for n in (p.phone, p.mobile)]
+        numbers = [
+            re.sub(r"\D", "", n or "").lstrip("0") for p in partners for n in (p.phone, p.mobile)
+        ]
         return any(n and n.endswith(digits) for n in numbers)
 
     def _get_job_sheet_qr_value(self):

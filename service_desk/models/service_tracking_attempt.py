@@ -187,4 +187,6 @@ class ServiceTrackingAttempt(models.Model):
         """Cron: forget failures older than one day (or the longest window, if longer)."""
         limits = self._get_limits()
         window = max(limits["ip_window"], limits["reference_window"], 24 * 60)
-        self.search([("create_date", "<", fields.Datetime.now() - timedelta(minutes=window))]).unlink()
+        self.search(
+            [("create_date", "<", fields.Datetime.now() - timedelta(minutes=window))]
+        ).unlink()

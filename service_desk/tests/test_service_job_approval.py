@@ -244,4 +244,6 @@ class TestServiceJobApproval(HttpCase, ServiceDeskCommon):
             lambda m: m.tracking_value_ids.filtered(lambda t: t.field_id.name == "stage_id")
         )[:1]
         self.assertEqual(stage_change.author_id, self.contact_a)
-        self.assertIn(self.stage_in_progress.name, stage_change.tracking_value_ids.mapped("new_value_char"))
+        self.assertIn(
+            self.stage_in_progress.name, stage_change.tracking_value_ids.mapped("new_value_char")
+        )

@@ -206,7 +206,9 @@ class TestServiceJobPortal(HttpCase, ServiceDeskCommon):
             res = self.url_open(f"/my/service_jobs?{query}")
             self.assertEqual(res.status_code, 200, query[:40])
             self.assertNotIn(self.job_b.name, res.text)
-        self.assertEqual(self.url_open("/my/service_jobs/page/99999999999999999999").status_code, 200)
+        self.assertEqual(
+            self.url_open("/my/service_jobs/page/99999999999999999999").status_code, 200
+        )
         # the search sent as a file (multipart)
         res = self.url_open(
             "/my/service_jobs",

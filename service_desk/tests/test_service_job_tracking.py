@@ -204,9 +204,7 @@ class TestServiceJobTracking(HttpCase, ServiceDeskCommon):
             ):
                 data = {"csrf_token": csrf, "reference": reference, "factor": "x"}
                 data.pop(next(iter(files)))
-                res = self.url_open(
-                    "/service/track", data=data, files=files, allow_redirects=False
-                )
+                res = self.url_open("/service/track", data=data, files=files, allow_redirects=False)
                 pages.append(self._neutral(res))
         self.assertEqual(self._failures(), len(forms) + 4, "each malformed search counts")
         self.assertEqual(len(set(pages)), 1, "one neutral page for all of them")
@@ -291,13 +289,12 @@ class TestServiceTrackingCounter(TransactionCase):
         results = {}
 
         def second():
-            with closing(db.cursor()) as cr2:
+            with db.cursor() as cr2:  # commits on exit
                 cr2.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
                 results["second"] = Attempt._reserve_with_cursor(cr2, ip, "sj/x", limits)
-                cr2.commit()
 
         try:
-            with closing(db.cursor()) as cr1:
+            with db.cursor() as cr1:  # commits on exit: the second search goes on
                 cr1.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
                 first_id, _locks = Attempt._reserve_with_cursor(cr1, ip, "sj/x", limits)
                 self.assertTrue(first_id)
@@ -305,13 +302,11 @@ class TestServiceTrackingCounter(TransactionCase):
                 thread.start()
                 thread.join(1.0)
                 self.assertTrue(thread.is_alive(), "the second search waits for the lock")
-                cr1.commit()
             thread.join(30)
             self.assertEqual(results["second"], (0, False), "and then sees the limit reached")
         finally:
-            with closing(db.cursor()) as cr:
+            with db.cursor() as cr:  # commits on exit
                 cr.execute("DELETE FROM service_tracking_attempt WHERE ip = %s", [ip])
-                cr.commit()
 
     def test_reserve_commits_on_its_own_cursor(self):
         """Outside test mode, a reservation is committed at once (a later error of the request
@@ -332,6 +327,5 @@ class TestServiceTrackingCounter(TransactionCase):
             Attempt._release(attempt_id)
             self.assertEqual(committed_count(), 0)
         finally:
-            with closing(db.cursor()) as cr:
+            with db.cursor() as cr:  # commits on exit
                 cr.execute("DELETE FROM service_tracking_attempt WHERE ip = %s", [ip])
-                cr.commit()
