@@ -70,6 +70,9 @@ class ServiceDeskApproval(http.Controller):
         approval_sudo = self._get_pending(token)
         if not approval_sudo or approval_sudo.state != "pending":
             return self._render_closed(approval_sudo)
+        if approval_sudo.sale_order_id:
+            # a quotation: accepted (signed) or declined on sale's own portal page
+            return request.redirect(approval_sudo._get_quotation_portal_url())
         return self._render_form(approval_sudo, token)
 
     @http.route(
@@ -83,6 +86,8 @@ class ServiceDeskApproval(http.Controller):
         approval_sudo = self._get_pending(token)
         if not approval_sudo or approval_sudo.state != "pending":
             return self._render_closed(approval_sudo)
+        if approval_sudo.sale_order_id:
+            return request.redirect(approval_sudo._get_quotation_portal_url())
         name, comment = clean_text(name, 128), clean_text(comment, 4000)
         if name is None or comment is None:
             return self._render_form(

@@ -1,5 +1,6 @@
 import re
 import secrets
+from datetime import datetime, time
 
 from markupsafe import Markup
 
@@ -279,17 +280,29 @@ class ServiceJob(models.Model):
             "context": {"default_job_id": self.id},
         }
 
-    def _request_approval(self, amount, currency, message):
+    def _request_approval(self, amount, currency, message, order=None):
         """Create the approval request (cancelling pending ones), move the job to the approval
-        stage and email the customer the link through the job's chatter."""
+        stage and email the customer the link through the job's chatter. With ``order`` (a
+        quotation of the job) the link opens the quotation to accept and sign online."""
         self.ensure_one()
         Approval = self.env["service.job.approval"]
         pending = self.approval_ids.filtered(lambda approval: approval.state == "pending")
         # sudo: state is readonly in views; the officer cancels the job's own older requests.
         pending.sudo().state = "cancelled"
-        approval = Approval.create(
-            {"job_id": self.id, "amount": amount, "currency_id": currency.id, "message": message}
-        )
+        values = {
+            "job_id": self.id,
+            "amount": amount,
+            "currency_id": currency.id,
+            "message": message,
+        }
+        if order:
+            values["sale_order_id"] = order.id
+            if order.validity_date:
+                values["date_expiry"] = datetime.combine(order.validity_date, time.max)
+            if order.state == "draft":
+                order.action_quotation_sent()
+            order._portal_ensure_token()
+        approval = Approval.create(values)
         stage = self.env["service.stage"].search([("is_approval_stage", "=", True)], limit=1)
         if stage and self.stage_id != stage and self.stage_id._is_move_allowed(stage):
             self.stage_id = stage

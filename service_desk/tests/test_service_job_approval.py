@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import fields, http
+from odoo import Command, fields, http
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 
@@ -247,3 +247,127 @@ class TestServiceJobApproval(HttpCase, ServiceDeskCommon):
         self.assertIn(
             self.stage_in_progress.name, stage_change.tracking_value_ids.mapped("new_value_char")
         )
+
+
+@tagged("post_install", "-at_install")
+class TestServiceJobQuotationApproval(HttpCase, ServiceDeskCommon):
+    """Approval of a quotation: accepted and signed (or declined) on sale's portal page."""
+
+    SIGNATURE = (  # a 1x1 PNG
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAC"
+        "hwGA60e6kgAAAABJRU5ErkJggg=="
+    )
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer.email = "desk@fixit.example"
+        cls.job = cls._create_job(
+            user_id=cls.technician.id,
+            contact_id=cls.contact_a.id,
+            stage_id=cls.stage_diagnosing.id,
+        )
+        product = cls.env["product.product"].create(
+            {"name": "Screen replacement", "list_price": 150.0, "type": "service"}
+        )
+        cls.order = cls.env["sale.order"].create(
+            {
+                "partner_id": cls.customer.id,
+                "user_id": cls.officer.id,
+                "require_signature": True,
+                "require_payment": False,
+                "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 1})],
+                "service_job_ids": [Command.link(cls.job.id)],
+            }
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.authenticate(None, None)
+
+    def _request(self, order=None):
+        wizard = Form(
+            self.env["service.job.approval.wizard"]
+            .with_user(self.officer)
+            .with_context(active_model="service.job", active_id=self.job.id)
+        )
+        wizard.sale_order_id = order or self.order
+        self.assertEqual(wizard.amount, self.order.amount_total)
+        wizard.message = "Screen replacement as quoted"
+        wizard.save().action_send()
+        return self.job.approval_pending_id
+
+    def test_request_sends_the_quotation(self):
+        approval = self._request()
+        self.assertEqual(approval.sale_order_id, self.order)
+        self.assertEqual(approval.amount, self.order.amount_total)
+        self.assertEqual(approval.currency_id, self.order.currency_id)
+        self.assertEqual(self.order.state, "sent")
+        self.assertEqual(self.job.stage_id, self.stage_approval)
+        mail = self.job.message_ids.filtered(lambda m: approval.token in (m.body or ""))
+        self.assertIn(self.order.name, mail.body)
+        # the request's link opens the quotation on sale's portal page, no login needed
+        res = self.url_open(f"/service/approval/{approval.token}", allow_redirects=False)
+        self.assertEqual(res.status_code, 303)
+        self.assertIn(f"/my/orders/{self.order.id}?access_token=", res.headers["Location"])
+        page = self.url_open(res.headers["Location"])
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(self.order.name, page.text)
+        # the plain form cannot decide a quotation's request
+        res = self.url_open(
+            f"/service/approval/{approval.token}/decide",
+            data={"decision": "approved", "csrf_token": http.Request.csrf_token(self)},
+            allow_redirects=False,
+        )
+        self.assertEqual(res.status_code, 303)
+        self.assertEqual(approval.state, "pending")
+
+    def test_accept_and_sign_online_moves_the_job(self):
+        approval = self._request()
+        result = self.make_jsonrpc_request(
+            f"/my/orders/{self.order.id}/accept?access_token={self.order.access_token}",
+            {"name": "Ann Contact", "signature": self.SIGNATURE},
+        )
+        self.assertNotIn("error", result)
+        self.assertEqual(self.order.state, "sale")
+        self.assertEqual(approval.state, "approved")
+        self.assertEqual(approval.customer_name, "Ann Contact")
+        self.assertEqual(self.job.stage_id, self.stage_in_progress)
+        decision = self.job.message_ids.filtered(lambda m: "approved the work" in (m.body or ""))
+        self.assertEqual(decision.author_id, self.contact_a)
+        self.assertIn(self.order.name, decision.body)
+        self.assertIn(self.technician.partner_id, decision.partner_ids, "the technician is told")
+
+    def test_decline_online_rejects(self):
+        approval = self._request()
+        res = self.url_open(
+            f"/my/orders/{self.order.id}/decline",
+            data={
+                "access_token": self.order.access_token,
+                "decline_message": "Too expensive",
+                "csrf_token": http.Request.csrf_token(self),
+            },
+        )
+        self.assertEqual(res.status_code, 200)
+        self.assertEqual(self.order.state, "cancel")
+        self.assertEqual(approval.state, "rejected")
+        self.assertEqual(self.job.stage_id, self.stage_approval, "rejected: job stays")
+        self.assertTrue(self.job.activity_ids.filtered(lambda a: a.user_id == self.technician))
+
+    def test_confirmed_or_cancelled_by_the_shop(self):
+        approval = self._request()
+        self.order.with_user(self.officer)._action_cancel()
+        self.assertEqual(approval.state, "cancelled", "the shop cancelled: not the customer")
+        self.order.with_user(self.officer).action_draft()
+        approval = self._request()
+        self.order.with_user(self.officer).action_confirm()  # agreed by phone
+        self.assertEqual(approval.state, "approved")
+        self.assertEqual(self.job.stage_id, self.stage_in_progress)
+
+    def test_quotation_checks(self):
+        other = self.order.copy({"service_job_ids": False})
+        with self.assertRaises(UserError):
+            self.env["service.job.approval.wizard"].with_user(self.officer).create(
+                {"job_id": self.job.id, "sale_order_id": other.id}
+            ).action_send()
+        self.assertFalse(self.job.approval_ids)
