@@ -167,6 +167,8 @@ class ServiceTrackingAttempt(models.Model):
         )
         job.message_post(
             body=body,
+            # a system notice, not the visitor's (the request runs as the public user)
+            author_id=self.env.ref("base.partner_root").id,
             message_type="notification",
             subtype_xmlid="service_desk.mt_service_job_tracking_locked",
         )

@@ -243,6 +243,7 @@ class TestServiceJobTracking(HttpCase, ServiceDeskCommon):
         )
         self.assertEqual(len(locked), 1)
         self.assertIn("is locked", locked.body)
+        self.assertEqual(locked.author_id, self.env.ref("base.partner_root"))
         self.assertTrue(locked.subtype_id.internal, "customers do not get this message")
         self.assertTrue(
             self.job.activity_ids.filtered(
