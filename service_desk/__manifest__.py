@@ -18,6 +18,7 @@
         "data/ir_cron_data.xml",
         "data/service_job_approval_cron.xml",
         "data/mail_template_data.xml",
+        "data/mail_message_subtype_data.xml",
         "data/service_stage_data.xml",
         "data/service_checklist_template_data.xml",
         "data/service_industry_template_data.xml",

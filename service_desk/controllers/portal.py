@@ -6,6 +6,8 @@ from odoo.osv import expression
 from odoo.addons.portal.controllers import portal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
+from .common import clean_text, is_db_id, is_token
+
 
 class ServiceDeskCustomerPortal(portal.CustomerPortal):
     def _prepare_home_portal_values(self, counters):
@@ -68,11 +70,17 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         inputs = self._service_job_get_searchbar_inputs()
         if search_in not in inputs:
             search_in = "all"
-        domain = self._service_job_get_search_domain(search_in, search)
+        # a file or control characters (NUL...) search nothing: no results, not an error
+        search = clean_text(search, 200)
+        domain = (
+            self._service_job_get_search_domain(search_in, search)
+            if search is not None
+            else [("id", "=", False)]
+        )
         count = Job.search_count(domain) if Job.has_access("read") else 0
         pager = portal_pager(
             url="/my/service_jobs",
-            url_args={"sortby": sortby, "search_in": search_in, "search": search},
+            url_args={"sortby": sortby, "search_in": search_in, "search": search or ""},
             total=count,
             page=page,
             step=self._items_per_page,
@@ -98,7 +106,7 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
                 "sortby": sortby,
                 "searchbar_inputs": inputs,
                 "search_in": search_in,
-                "search": search,
+                "search": search or "",
             }
         )
         return request.render("service_desk.portal_my_service_jobs", values)
@@ -112,12 +120,18 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
     def portal_my_service_job(
         self, job_id, access_token=None, report_type=None, download=False, **kw
     ):
+        if not is_db_id(job_id):
+            return request.redirect("/my")
+        if access_token is not None and not is_token(access_token):
+            access_token = None  # not a token (file, non-ASCII...): as a wrong one
+        if report_type not in ("html", "pdf", "text"):
+            report_type = None
         try:
             # Sudo'ed record, returned only after the read access check or the token check.
             job_sudo = self._document_check_access("service.job", job_id, access_token)
         except (AccessError, MissingError):
             return request.redirect("/my")
-        if report_type in ("html", "pdf", "text"):
+        if report_type:
             return self._show_report(
                 model=job_sudo,
                 report_type=report_type,

@@ -15,6 +15,28 @@ class SaleOrder(models.Model):
         groups="service_desk.group_service_desk_own",
     )
 
+    # ------------------------------------------------------------
+    # Quotation approvals of service jobs (see service.job.approval)
+    # ------------------------------------------------------------
+
+    def action_confirm(self):
+        """A confirmed quotation (signed online, paid, or confirmed by the shop) approves the
+        pending approval request sent with it: the job moves on, the technician is told."""
+        res = super().action_confirm()
+        self.env["service.job.approval"]._decide_quotations(self, "approved")
+        return res
+
+    def _action_cancel(self):
+        """Declined by the customer on the portal (context set by the decline route): the
+        request is rejected; cancelled by the shop: the request is cancelled."""
+        res = super()._action_cancel()
+        self.env["service.job.approval"]._decide_quotations(
+            self,
+            "rejected",
+            by_customer=bool(self.env.context.get("service_desk_declined_by_customer")),
+        )
+        return res
+
     def _create_invoices(self, grouped=False, final=False, date=None):
         moves = super()._create_invoices(grouped=grouped, final=final, date=date)
         # sudo: salespeople without a Service Desk group invoice orders too; we only copy the

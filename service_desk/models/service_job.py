@@ -1,5 +1,6 @@
 import re
 import secrets
+from datetime import datetime, time
 
 from markupsafe import Markup
 
@@ -9,6 +10,8 @@ from odoo.tools import html2plaintext
 from odoo.tools.sql import create_index
 
 SEQUENCE_CODE = "service.job"
+# Public tracking: the shortest phone number accepted as second factor (10^8 guesses).
+TRACKING_PHONE_MIN_DIGITS = 8
 
 
 class ServiceJob(models.Model):
@@ -277,17 +280,29 @@ class ServiceJob(models.Model):
             "context": {"default_job_id": self.id},
         }
 
-    def _request_approval(self, amount, currency, message):
+    def _request_approval(self, amount, currency, message, order=None):
         """Create the approval request (cancelling pending ones), move the job to the approval
-        stage and email the customer the link through the job's chatter."""
+        stage and email the customer the link through the job's chatter. With ``order`` (a
+        quotation of the job) the link opens the quotation to accept and sign online."""
         self.ensure_one()
         Approval = self.env["service.job.approval"]
         pending = self.approval_ids.filtered(lambda approval: approval.state == "pending")
         # sudo: state is readonly in views; the officer cancels the job's own older requests.
         pending.sudo().state = "cancelled"
-        approval = Approval.create(
-            {"job_id": self.id, "amount": amount, "currency_id": currency.id, "message": message}
-        )
+        values = {
+            "job_id": self.id,
+            "amount": amount,
+            "currency_id": currency.id,
+            "message": message,
+        }
+        if order:
+            values["sale_order_id"] = order.id
+            if order.validity_date:
+                values["date_expiry"] = datetime.combine(order.validity_date, time.max)
+            if order.state == "draft":
+                order.action_quotation_sent()
+            order._portal_ensure_token()
+        approval = Approval.create(values)
         stage = self.env["service.stage"].search([("is_approval_stage", "=", True)], limit=1)
         if stage and self.stage_id != stage and self.stage_id._is_move_allowed(stage):
             self.stage_id = stage
@@ -299,8 +314,9 @@ class ServiceJob(models.Model):
         return approval
 
     def _tracking_check_second_factor(self, factor):
-        """True if ``factor`` is the customer's email (any case) or the last 4+ digits of
-        their phone or mobile. Checked on the customer, the contact and the company."""
+        """True if ``factor`` is the customer's email (any case) or their full phone or mobile
+        number (at least 8 digits, any spacing, with or without the country code or the
+        leading 0). Checked on the customer, the contact and the company."""
         self.ensure_one()
         factor = (factor or "").strip()
         if not factor:
@@ -309,10 +325,14 @@ class ServiceJob(models.Model):
         if "@" in factor:
             factor = factor.lower()
             return any((p.email or "").strip().lower() == factor for p in partners if p.email)
-        digits = re.sub(r"\D", "", factor)
-        if len(digits) < 4 or len(digits) != len(re.sub(r"[\s().+-]", "", factor)):
+        if re.sub(r"[\d\s().+/-]", "", factor):
             return False
-        numbers = [re.sub(r"\D", "", n or "") for p in partners for n in (p.phone, p.mobile)]
+        digits = re.sub(r"\D", "", factor).lstrip("0")
+        if len(digits) < TRACKING_PHONE_MIN_DIGITS:
+            return False
+        numbers = [
+            re.sub(r"\D", "", n or "").lstrip("0") for p in partners for n in (p.phone, p.mobile)
+        ]
         return any(n and n.endswith(digits) for n in numbers)
 
     def _get_job_sheet_qr_value(self):

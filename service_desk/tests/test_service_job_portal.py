@@ -188,3 +188,63 @@ class TestServiceJobPortal(HttpCase, ServiceDeskCommon):
         pdf, fmt = Report._render_qweb_pdf("service_desk.action_report_service_job", self.job_a.ids)
         self.assertEqual(fmt, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF"))
+
+    # ------------------------------------------------------------
+    # Malformed input (issue #19, item 4) and the home tile (item 1)
+    # ------------------------------------------------------------
+
+    def test_malformed_search_and_keys_portal_user(self):
+        """NUL bytes, files, over-long values, non-ASCII tokens: a page or a redirect, no 500."""
+        self.authenticate("sd_portal_a", "sd_portal_a")
+        for query in (
+            "search=%00",
+            "search=Cracked%00screen&search_in=name",
+            "search=" + "x" * 5000,
+            "search_in=%00&sortby=%00",
+            "search=%C3%A9%F0%9F%94%A7",
+        ):
+            res = self.url_open(f"/my/service_jobs?{query}")
+            self.assertEqual(res.status_code, 200, query[:40])
+            self.assertNotIn(self.job_b.name, res.text)
+        self.assertEqual(
+            self.url_open("/my/service_jobs/page/99999999999999999999").status_code, 200
+        )
+        # the search sent as a file (multipart)
+        res = self.url_open(
+            "/my/service_jobs",
+            data={"csrf_token": http.Request.csrf_token(self)},
+            files={"search": ("s.txt", b"Cracked", "text/plain")},
+        )
+        self.assertIn(res.status_code, (200, 405))
+        self._assert_job_refused(self.job_b)
+
+    def test_malformed_keys_anonymous(self):
+        self._assert_job_refused(self.job_a)
+
+    def _assert_job_refused(self, job):
+        job._portal_ensure_token()
+        for query in (
+            "?access_token=" + "é" * 40,
+            "?access_token=%00",
+            "?access_token=" + job.access_token + "%00",
+            "?access_token=" + "a" * 5000,
+            "?report_type=%00",
+            "?report_type=pdf&access_token=é&download=%00",
+        ):
+            res = self.url_open(f"/my/service_jobs/{job.id}{query}", allow_redirects=False)
+            self.assertIn(res.status_code, (302, 303), query[:40])
+        res = self.url_open("/my/service_jobs/99999999999999999999", allow_redirects=False)
+        self.assertIn(res.status_code, (302, 303))
+
+    def test_home_tile_like_odoo_ones(self):
+        """A small pictogram in the same grid as Odoo's own tiles, not the 256 px app icon."""
+        self.authenticate("sd_portal_a", "sd_portal_a")
+        home = self.url_open("/my/home")
+        self.assertIn("/service_desk/static/src/img/service_job.svg", home.text)
+        self.assertNotIn("/service_desk/static/description/icon.png", home.text)
+        svg = self.url_open("/service_desk/static/src/img/service_job.svg")
+        self.assertIn('width="64" height="64"', svg.text)
+        self.assertIn('id="portal_service_category"', home.text)
+
+    def test_portal_tour(self):
+        self.start_tour("/my", "service_desk_portal_tour", login="sd_portal_a")
