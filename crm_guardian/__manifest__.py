@@ -30,7 +30,10 @@
         "views/crm_guardian_alert_views.xml",
         "views/res_config_settings_views.xml",
     ],
-    "demo": ["demo/crm_guardian_rule_demo.xml"],
+    "demo": [
+        "demo/crm_guardian_rule_demo.xml",
+        "demo/crm_guardian_story_demo.xml",
+    ],
     "assets": {
         "web.assets_backend": [
             "crm_guardian/static/src/systray/**/*",

@@ -230,8 +230,10 @@ class CrmGuardianFinding(models.Model):
         until = fields.Date.to_date(until) if until else False
         if until and until <= fields.Date.context_today(self):
             raise UserError(self.env._("The 'until' date must be in the future."))
-        if not self or any(finding.state != "open" for finding in self):
+        if any(finding.state != "open" for finding in self):
             raise UserError(self.env._("Only open findings can be dismissed."))
+        if not self:
+            return True
         for severity, findings in self.grouped("severity_level").items():
             findings.write(
                 {
