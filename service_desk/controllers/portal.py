@@ -116,6 +116,9 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         type="http",
         auth="public",
         website=True,
+        # reads only (page, job sheet): served by a read replica where there is one; a write
+        # (e.g. assets generated on a first visit) makes Odoo retry on the primary
+        readonly=True,
     )
     def portal_my_service_job(
         self, job_id, access_token=None, report_type=None, download=False, **kw

@@ -87,7 +87,14 @@ class ServiceDeskTracking(http.Controller):
             return job_sudo
         return request.env["service.job"]
 
-    @http.route("/service/track", type="http", auth="public", methods=["GET"], website=True)
+    @http.route(
+        "/service/track",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        website=True,
+        readonly=True,  # a form: served by a read replica where there is one
+    )
     def service_track_form(self, reference="", **kw):
         """The search form; ``reference`` (optional) prefills the job reference."""
         if not self._tracking_enabled():

@@ -11,3 +11,4 @@ from . import test_service_job_report
 from . import test_service_job_tracking
 from . import test_service_job_approval
 from . import test_service_job_notification
+from . import test_service_desk_routes
