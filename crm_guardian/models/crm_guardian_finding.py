@@ -395,7 +395,7 @@ class CrmGuardianFinding(models.Model):
         return bool(row and row[0])
 
     @api.model
-    def _get_record_access_sql(self, alias, models_=None, ids=None, access=None):
+    def _get_record_access_sql(self, alias, models_=None, access=None):
         """SQL condition on the findings of table alias ``alias``: their record is
         readable by the current user (in one of ``models_`` if given).
 
@@ -406,9 +406,8 @@ class CrmGuardianFinding(models.Model):
         hashed subplan, built only when a finding of the model is met. (A correlated
         EXISTS would let PostgreSQL probe per finding, but it costs the OR with the
         probe plan: estimates in the millions, and JIT compilation of a page query.)
-        With ``ids`` (findings already known: access check of records), each subquery
-        is restricted to the records of these findings, so that no hash of all the
-        readable records is built for a page. ``access``: the result of
+        Findings already known (a read, a page's window) are checked by
+        :meth:`_readable_among` instead. ``access``: the result of
         :meth:`_get_record_access_queries` when already computed.
         """
         free = []
@@ -420,16 +419,6 @@ class CrmGuardianFinding(models.Model):
             if query is None:
                 free.append(model)
                 continue
-            if ids is not None:
-                query.add_where(
-                    SQL(
-                        "%s IN (SELECT res_id FROM %s WHERE id IN %s AND res_model = %s)",
-                        SQL.identifier(query.table, "id"),
-                        SQL.identifier(self._table),
-                        tuple(ids),
-                        model,
-                    )
-                )
             conditions.append(
                 SQL(
                     "(%s = %s AND %s IN %s)",
@@ -489,7 +478,7 @@ class CrmGuardianFinding(models.Model):
         """A page of findings under the access check, from a window of the order: the
         first ``(offset + limit) * PAGE_WINDOW`` findings of ``domain`` (the index of
         the default order, no access check), whose records are checked for these
-        findings only (probes by id). The readable ones come in the same order as in
+        findings only (:meth:`_readable_among`). The readable ones come in the same order as in
         the whole result, so the window holds the page when it holds ``offset +
         limit`` readable findings, or when it holds all the findings. Else ``None``:
         the page is searched as a whole (see :meth:`_search`).
@@ -506,10 +495,25 @@ class CrmGuardianFinding(models.Model):
         candidates = self._execute_serial(
             query.select(*(SQL.identifier(query.table, f) for f in ("id", "res_model", "res_id")))
         )
+        readable = self._readable_among(candidates, access)
+        found = [finding_id for finding_id, _model, _res_id in candidates if finding_id in readable]
+        if len(candidates) == window and len(found) < offset + limit:
+            return None
+        return self.browse(found[offset : offset + limit])._as_query()
+
+    @api.model
+    def _readable_among(self, rows, access=None):
+        """Ids of the findings of ``rows`` (``(id, res_model, res_id)``) whose record
+        the current user may read: per source model, one query for the readable records
+        among theirs (probes by id), instead of subplans over every readable record.
+        ``access``: the result of :meth:`_get_record_access_queries` when already
+        computed."""
+        if access is None:
+            access = self._get_record_access_queries()
         res_ids = {}
-        for _id, model, res_id in candidates:
+        for _id, model, res_id in rows:
             res_ids.setdefault(model, set()).add(res_id)
-        readable = {}  # model: readable record ids among the candidates' (None: all)
+        readable = {}  # model: its readable records among those of rows (None: all)
         for model, records in access:
             if records is None or model not in res_ids:
                 readable[model] = None if records is None else set()
@@ -518,14 +522,11 @@ class CrmGuardianFinding(models.Model):
                 SQL("%s IN %s", SQL.identifier(records.table, "id"), tuple(res_ids[model]))
             )
             readable[model] = set(records)
-        found = [
+        return {
             finding_id
-            for finding_id, model, res_id in candidates
+            for finding_id, model, res_id in rows
             if model in readable and (readable[model] is None or res_id in readable[model])
-        ]
-        if len(candidates) == window and len(found) < offset + limit:
-            return None
-        return self.browse(found[offset : offset + limit])._as_query()
+        }
 
     @api.model
     def _execute_serial(self, query):
@@ -619,8 +620,13 @@ class CrmGuardianFinding(models.Model):
             return result
         ids = [record_id for record_id in self._ids if record_id]
         query = super()._search([("id", "in", ids)])
-        query.add_where(self._get_record_access_sql(query.table, ids=ids))
-        allowed = set(query)
+        allowed = self._readable_among(
+            self.env.execute_query(
+                query.select(
+                    *(SQL.identifier(query.table, f) for f in ("id", "res_model", "res_id"))
+                )
+            )
+        )
         forbidden = self.browse(record_id for record_id in ids if record_id not in allowed)
         if forbidden:
             return forbidden, lambda: self.env["ir.rule"]._make_access_error(operation, forbidden)
