@@ -5,7 +5,7 @@ import psycopg2
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -38,6 +38,11 @@ class CrmGuardianFinding(models.Model):
     can_schedule_activity = fields.Boolean(
         compute="_compute_can_schedule_activity",
         help="The current user may edit the record, so schedule an activity on it.",
+    )
+    can_dismiss = fields.Boolean(
+        compute="_compute_can_dismiss",
+        help="The current user may dismiss or restore this finding: a Guardian manager, "
+        "or a user who may edit its record (every readable member of a duplicate group).",
     )
     dismissed_by_id = fields.Many2one("res.users", readonly=True)
     last_auto_activity_date = fields.Date(
@@ -86,6 +91,60 @@ class CrmGuardianFinding(models.Model):
             writable.update((model, record_id) for record_id in records.ids)
         for finding in self:
             finding.can_schedule_activity = (finding.res_model, finding.res_id) in writable
+
+    @api.depends("res_model", "res_id", "member_res_ids")
+    @api.depends_context("uid")
+    def _compute_can_dismiss(self):
+        allowed = self._filtered_dismissable()
+        for finding in self:
+            finding.can_dismiss = finding in allowed
+
+    def _filtered_dismissable(self):
+        """The findings of ``self`` the current user may dismiss or restore: all of
+        them for a Guardian manager (write access to findings); else those whose
+        record the user may edit (for a duplicate group: every member, since the
+        dismissal hides the group from everyone). One access query per model."""
+        if self.env.su or self.has_access("write"):
+            return self
+        by_model = {}
+        for finding in self:
+            if finding.res_model in self.env:
+                by_model.setdefault(finding.res_model, set()).update(finding._record_ids())
+        writable = set()
+        for model, ids in by_model.items():
+            records = self.env[model].browse(ids).exists()._filtered_access("write")
+            writable.update((model, record_id) for record_id in records.ids)
+        return self.filtered(
+            lambda f: (
+                f.res_model in self.env
+                and all((f.res_model, record_id) in writable for record_id in f._record_ids())
+            )
+        )
+
+    def _record_ids(self):
+        """Ids of the records a finding is about: its members for a duplicate group,
+        else its record."""
+        self.ensure_one()
+        members = [int(i) for i in (self.member_res_ids or "").split(",") if i]
+        return members or [self.res_id]
+
+    def _check_dismissable(self):
+        """Raise an AccessError unless the current user may dismiss/restore all of
+        ``self``; returns the findings to write with (sudo for a salesperson whose
+        records allow it: the finding access only lacks the write right)."""
+        forbidden = self - self._filtered_dismissable()
+        if forbidden:
+            raise AccessError(
+                self.env._(
+                    "You may only dismiss or restore findings on records you may edit: %(names)s",
+                    names=", ".join(forbidden.mapped("name")),
+                )
+            )
+        if self.has_access("write"):
+            return self
+        # sudo: the user may edit every record of these findings (checked above), and
+        # only the dismissal fields are written
+        return self.sudo()
 
     # ------------------------------------------------------------
     # SETTINGS
@@ -232,7 +291,8 @@ class CrmGuardianFinding(models.Model):
             raise UserError(self.env._("The 'until' date must be in the future."))
         if not self or any(finding.state != "open" for finding in self):
             raise UserError(self.env._("Only open findings can be dismissed."))
-        for severity, findings in self.grouped("severity_level").items():
+        writer = self._check_dismissable()
+        for severity, findings in writer.grouped("severity_level").items():
             findings.write(
                 {
                     "state": "dismissed",
@@ -247,14 +307,16 @@ class CrmGuardianFinding(models.Model):
             if until
             else self.env._("Dismissed: %(note)s", note=note)
         )
-        # access granted by the write above; one batch of chatter notes
-        self._message_log_batch(bodies=dict.fromkeys(self.ids, Markup("<p>%s</p>") % body))
+        # access granted by the write above; one batch of chatter notes (authored by
+        # the current user, also when written with sudo)
+        writer._message_log_batch(bodies=dict.fromkeys(self.ids, Markup("<p>%s</p>") % body))
         return True
 
     def action_restore(self):
         dismissed = self.filtered(lambda finding: finding.state == "dismissed")
         if not dismissed:
             raise UserError(self.env._("Only dismissed findings can be restored."))
+        dismissed = dismissed._check_dismissable()
         dismissed.write({"state": "open", "dismiss_until": False, "dismissed_by_id": False})
         body = Markup("<p>%s</p>") % self.env._("Restored: the finding is open again.")
         dismissed._message_log_batch(bodies=dict.fromkeys(dismissed.ids, body))
@@ -285,10 +347,10 @@ class CrmGuardianFinding(models.Model):
                     "check": dict(self._fields["check"]._description_selection(self.env)).get(
                         finding.check, finding.check
                     ),
-                    "reason": finding.reason or "",
+                    "reason": finding._viewer_reason(),
                     "risk": finding.risk_score,
                     "res_model": finding.res_model,
-                    "res_id": finding.res_id,
+                    "res_id": getattr(finding._viewer_record(), "id", finding.res_id),
                 }
                 for finding in findings
             ],
