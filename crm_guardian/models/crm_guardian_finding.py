@@ -1,6 +1,7 @@
 import itertools
 
 from odoo import api, fields, models, tools
+from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.sql import create_index, drop_index, make_index_name
@@ -8,6 +9,8 @@ from odoo.tools.sql import create_index, drop_index, make_index_name
 from .crm_guardian_scan import HIGH_RISK
 
 MEMBER_FIELDS = {"crm.lead": "lead_ids", "res.partner": "partner_ids"}
+# the columns of a finding its access check reads (see _readable_among)
+ACCESS_COLUMNS = ("id", "res_model", "res_id", "member_res_ids")
 # work_mem of a transaction that searches findings under the access check (see _search)
 ACCESS_WORK_MEM = "64MB"
 # a page (limited search) under the access check first looks for its findings among
@@ -113,10 +116,17 @@ class CrmGuardianFinding(models.Model):
     member_res_ids = fields.Char(
         string="Member IDs", readonly=True, help="Comma-separated ids of the group's records."
     )
+    # the members the current user may read; the others are only counted
     lead_ids = fields.Many2many("crm.lead", string="Duplicate Leads", compute="_compute_members")
     partner_ids = fields.Many2many(
         "res.partner", string="Duplicate Contacts", compute="_compute_members"
     )
+    member_hidden_count = fields.Integer(
+        string="Members Not Visible",
+        compute="_compute_members",
+        help="Members of the group you may not read: counted, never named.",
+    )
+    member_note = fields.Char(string="Hidden Members", compute="_compute_members")
     # dismissal: the scan re-opens a dismissed finding when ``dismiss_until`` has passed
     # or when ``severity_level`` rises above ``dismissed_level`` (worse evidence)
     severity_level = fields.Integer(
@@ -173,14 +183,12 @@ class CrmGuardianFinding(models.Model):
         models_ = {d["model"] for d in self.env["crm.guardian.scan"]._get_checks().values()}
         return [(model, self.env[model]._description) for model in sorted(models_)]
 
-    @api.depends("res_model", "res_id")
+    @api.depends("res_model", "res_id", "member_res_ids")
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_record_ref(self):
         for finding in self:
-            finding.record_ref = (
-                f"{finding.res_model},{finding.res_id}"
-                if finding.res_model in self.env and finding.res_id
-                else False
-            )
+            record = finding._viewer_record() if finding.res_id else None
+            finding.record_ref = f"{record._name},{record.id}" if record else False
 
     @api.depends("risk_score")
     def _compute_high_risk(self):
@@ -189,14 +197,82 @@ class CrmGuardianFinding(models.Model):
             finding.high_risk = finding.risk_score >= HIGH_RISK
 
     @api.depends("res_model", "member_res_ids")
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_members(self):
+        """The members the current user may read (archived ones too); the others are
+        only counted (``member_hidden_count``), never named."""
+        readable = self._readable_members()
         for finding in self:
-            ids = [int(i) for i in (finding.member_res_ids or "").split(",") if i]
+            ids = finding._member_ids()
             field = MEMBER_FIELDS.get(finding.res_model)
-            finding.lead_ids = self.env["crm.lead"].browse(ids if field == "lead_ids" else [])
+            shown = [i for i in ids if (finding.res_model, i) in readable]
+            finding.lead_ids = self.env["crm.lead"].browse(shown if field == "lead_ids" else [])
             finding.partner_ids = self.env["res.partner"].browse(
-                ids if field == "partner_ids" else []
+                shown if field == "partner_ids" else []
             )
+            finding.member_hidden_count = len(ids) - len(shown)
+            finding.member_note = finding._member_note(len(ids), len(ids) - len(shown))
+
+    def _member_ids(self):
+        """Ids of a duplicate group's members (empty for another finding)."""
+        self.ensure_one()
+        return [int(i) for i in (self.member_res_ids or "").split(",") if i]
+
+    def _readable_members(self):
+        """``{(model, id)}`` of the members of the groups of ``self`` that the current
+        user may read: one access query per model."""
+        by_model = {}
+        for finding in self:
+            if finding.res_model in MEMBER_FIELDS:
+                by_model.setdefault(finding.res_model, set()).update(finding._member_ids())
+        readable = set()
+        for model, ids in by_model.items():
+            records = self.env[model].with_context(active_test=False).browse(ids)
+            readable.update((model, i) for i in records._filtered_access("read").ids)
+        return readable
+
+    def _member_note(self, count, hidden):
+        """The note of hidden members: "4 records share this email; 2 not visible to
+        you." (``False`` when none is hidden)."""
+        if not hidden:
+            return False
+        return self.env._(
+            "%(count)s records share this %(field)s; %(hidden)s not visible to you.",
+            count=count,
+            field=self._member_key_label(),
+            hidden=hidden,
+        )
+
+    def _member_key_label(self):
+        self.ensure_one()
+        if self.check in ("lead_duplicate_phone",):
+            return self.env._("phone")
+        if self.check == "company_duplicate_name":
+            return self.env._("name")
+        return self.env._("email")
+
+    def _viewer_reason(self):
+        """The reason as the current user may read it: a duplicate group's reason with
+        how many members they cannot see."""
+        self.ensure_one()
+        return " ".join(text for text in (self.reason, self.member_note) if text)
+
+    def _viewer_url(self, base_url):
+        """The backend URL of the record the finding opens for the current user."""
+        record = self._viewer_record()
+        if not record:
+            return f"{base_url}/odoo/action-crm_guardian.crm_guardian_finding_action/{self.id}"
+        return f"{base_url}/odoo/{record._name}/{record.id}"
+
+    def _viewer_record(self):
+        """The record a finding opens for the current user: its record, or for a
+        duplicate group the first member they may read (``None``: none)."""
+        self.ensure_one()
+        if self.res_model not in self.env:
+            return None
+        if self.res_model in MEMBER_FIELDS and self.member_res_ids:
+            return self[MEMBER_FIELDS[self.res_model]][:1] or None
+        return self.env[self.res_model].browse(self.res_id)
 
     @api.depends("res_model", "res_id")
     def _compute_has_open_activity(self):
@@ -395,7 +471,7 @@ class CrmGuardianFinding(models.Model):
         return bool(row and row[0])
 
     @api.model
-    def _get_record_access_sql(self, alias, models_=None, access=None):
+    def _get_record_access_sql(self, alias, models_=None, access=None, groups=None):
         """SQL condition on the findings of table alias ``alias``: their record is
         readable by the current user (in one of ``models_`` if given).
 
@@ -409,6 +485,10 @@ class CrmGuardianFinding(models.Model):
         Findings already known (a read, a page's window) are checked by
         :meth:`_readable_among` instead. ``access``: the result of
         :meth:`_get_record_access_queries` when already computed.
+
+        A duplicate group is visible when one of its members is readable. ``groups``:
+        ``False`` when the findings are known not to be groups (only ``res_id`` is
+        checked, a semi-join), ``True`` when they are groups (only the members are).
         """
         free = []
         conditions = []
@@ -421,11 +501,10 @@ class CrmGuardianFinding(models.Model):
                 continue
             conditions.append(
                 SQL(
-                    "(%s = %s AND %s IN %s)",
+                    "(%s = %s AND %s)",
                     res_model,
                     model,
-                    SQL.identifier(alias, "res_id"),
-                    query.subselect(),
+                    self._access_condition(alias, model, query, groups),
                 )
             )
         if free:
@@ -433,6 +512,29 @@ class CrmGuardianFinding(models.Model):
         if not conditions:
             return SQL("FALSE")
         return SQL("(%s)", SQL(" OR ").join(conditions))
+
+    @api.model
+    def _access_condition(self, alias, model, query, groups=None):
+        """SQL: a finding of ``model`` (table alias ``alias``) is readable, its record
+        (or for a duplicate group one of its members) among those of ``query``; see
+        :meth:`_get_record_access_sql` for ``groups``."""
+        record = SQL("%s IN %s", SQL.identifier(alias, "res_id"), query.subselect())
+        if model not in MEMBER_FIELDS or groups is False:
+            return record
+        members = SQL(
+            "EXISTS (SELECT 1 FROM unnest(string_to_array(%s, ',')::int[]) AS m(id)"
+            " WHERE m.id IN %s)",
+            SQL.identifier(alias, "member_res_ids"),
+            query.subselect(),
+        )
+        if groups:
+            return members
+        return SQL(
+            "(%s OR (%s IS NOT NULL AND %s))",
+            record,
+            SQL.identifier(alias, "member_res_ids"),
+            members,
+        )
 
     @api.model
     def _get_domain_models(self, domain):
@@ -493,26 +595,30 @@ class CrmGuardianFinding(models.Model):
         window = (offset + limit) * PAGE_WINDOW
         query = super()._search(domain, limit=window, order=order)
         candidates = self._execute_serial(
-            query.select(*(SQL.identifier(query.table, f) for f in ("id", "res_model", "res_id")))
+            query.select(*(SQL.identifier(query.table, f) for f in ACCESS_COLUMNS))
         )
         readable = self._readable_among(candidates, access)
-        found = [finding_id for finding_id, _model, _res_id in candidates if finding_id in readable]
+        found = [row[0] for row in candidates if row[0] in readable]
         if len(candidates) == window and len(found) < offset + limit:
             return None
         return self.browse(found[offset : offset + limit])._as_query()
 
     @api.model
     def _readable_among(self, rows, access=None):
-        """Ids of the findings of ``rows`` (``(id, res_model, res_id)``) whose record
-        the current user may read: per source model, one query for the readable records
-        among theirs (probes by id), instead of subplans over every readable record.
-        ``access``: the result of :meth:`_get_record_access_queries` when already
-        computed."""
+        """Ids of the findings of ``rows`` (``ACCESS_COLUMNS``) whose record the
+        current user may read (a duplicate group: one of its members): per source
+        model, one query for the readable records among theirs (probes by id), instead
+        of subplans over every readable record. ``access``: the result of
+        :meth:`_get_record_access_queries` when already computed."""
         if access is None:
             access = self._get_record_access_queries()
         res_ids = {}
-        for _id, model, res_id in rows:
-            res_ids.setdefault(model, set()).add(res_id)
+        rows = [
+            (finding_id, model, [int(i) for i in (members or "").split(",") if i] or [res_id])
+            for finding_id, model, res_id, members in rows
+        ]
+        for _id, model, record_ids in rows:
+            res_ids.setdefault(model, set()).update(record_ids)
         readable = {}  # model: its readable records among those of rows (None: all)
         for model, records in access:
             if records is None or model not in res_ids:
@@ -524,8 +630,9 @@ class CrmGuardianFinding(models.Model):
             readable[model] = set(records)
         return {
             finding_id
-            for finding_id, model, res_id in rows
-            if model in readable and (readable[model] is None or res_id in readable[model])
+            for finding_id, model, record_ids in rows
+            if model in readable
+            and (readable[model] is None or not readable[model].isdisjoint(record_ids))
         }
 
     @api.model
@@ -560,14 +667,23 @@ class CrmGuardianFinding(models.Model):
         if models_ is not None:
             access = [item for item in access if item[0] in models_]
         free = [item for item in access if item[1] is None]
-        parts = ([free] if free else []) + [[item] for item in access if item[1] is not None]
+        # (models, groups): a model with duplicate groups is checked in two parts, its
+        # plain findings by record (a semi-join) and its groups by member
+        parts = [(free, None)] if free else []
+        for item in access:
+            if item[1] is not None:
+                splits = (False, True) if item[0] in MEMBER_FIELDS else (None,)
+                parts.extend(([item], groups) for groups in splits)
         queries = []
-        for part in parts:
+        for part, groups in parts:
             models_ = [model for model, _query in part]
-            query = super()._search(expression.AND([domain, [("res_model", "in", models_)]]))
+            part_domain = [("res_model", "in", models_)]
+            if groups is not None:
+                part_domain.append(("member_res_ids", "!=" if groups else "=", False))
+            query = super()._search(expression.AND([domain, part_domain]))
             if query.is_empty():
                 continue
-            query.add_where(self._get_record_access_sql(query.table, access=part))
+            query.add_where(self._get_record_access_sql(query.table, access=part, groups=groups))
             queries.append(query)
         return queries
 
@@ -622,9 +738,7 @@ class CrmGuardianFinding(models.Model):
         query = super()._search([("id", "in", ids)])
         allowed = self._readable_among(
             self.env.execute_query(
-                query.select(
-                    *(SQL.identifier(query.table, f) for f in ("id", "res_model", "res_id"))
-                )
+                query.select(*(SQL.identifier(query.table, f) for f in ACCESS_COLUMNS))
             )
         )
         forbidden = self.browse(record_id for record_id in ids if record_id not in allowed)
@@ -647,54 +761,89 @@ class CrmGuardianFinding(models.Model):
         return action
 
     def action_view_record(self):
+        """Open the finding's record (a duplicate group: its first readable member)."""
         self.ensure_one()
+        record = self._viewer_record()
+        if not record:
+            raise UserError(self.env._("You may not read any record of this finding."))
         return {
             "type": "ir.actions.act_window",
-            "res_model": self.res_model,
-            "res_id": self.res_id,
+            "res_model": record._name,
+            "res_id": record.id,
             "view_mode": "form",
         }
 
     def action_merge(self):
-        """Open Odoo's own merge tool with the group's members preselected."""
+        """Open Odoo's own merge tool with the group's mergeable members preselected:
+        the members the user may read, active, and for leads not won. When members were
+        left out, a notification says how many and why before the tool opens."""
         self.ensure_one()
-        if self.lead_ids:
-            return {
-                "type": "ir.actions.act_window",
-                "name": self.env._("Merge"),
-                "res_model": "crm.merge.opportunity",
-                "view_mode": "form",
-                "target": "new",
-                "context": {
-                    "active_model": "crm.lead",
-                    "active_ids": self.lead_ids.ids,
-                    "active_id": self.lead_ids[:1].id,
-                },
-            }
-        if self.partner_ids:
-            return {
-                "type": "ir.actions.act_window",
-                "name": self.env._("Merge Contacts"),
-                "res_model": "base.partner.merge.automatic.wizard",
-                "view_mode": "form",
-                "target": "new",
-                "context": {
-                    "active_model": "res.partner",
-                    "active_ids": self.partner_ids.ids,
-                    "active_id": self.partner_ids[:1].id,
-                },
-            }
-        return False
+        if self.res_model not in MEMBER_FIELDS or not self.member_res_ids:
+            return False
+        members = self[MEMBER_FIELDS[self.res_model]]
+        mergeable = members.filtered(
+            lambda r: r.active and not (r._name == "crm.lead" and r.stage_id.is_won)
+        )
+        reasons = []
+        if self.member_hidden_count:
+            reasons.append(
+                self.env._("%(count)s not visible to you", count=self.member_hidden_count)
+            )
+        if len(members) > len(mergeable):
+            reasons.append(
+                self.env._("%(count)s won or archived", count=len(members) - len(mergeable))
+            )
+        if len(mergeable) < 2:
+            raise UserError(
+                self.env._(
+                    "Fewer than two members of this group can be merged (%(reasons)s).",
+                    reasons=", ".join(reasons),
+                )
+            )
+        lead = self.res_model == "crm.lead"
+        action = {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Merge") if lead else self.env._("Merge Contacts"),
+            "res_model": "crm.merge.opportunity" if lead else "base.partner.merge.automatic.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "active_model": self.res_model,
+                "active_ids": mergeable.ids,
+                "active_id": mergeable[:1].id,
+            },
+        }
+        if not reasons:
+            return action
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning",
+                "title": self.env._("Some members are left out"),
+                "message": self.env._(
+                    "%(shown)s of %(count)s members open in the merge tool; left out: %(reasons)s.",
+                    shown=len(mergeable),
+                    count=self.member_count,
+                    reasons=", ".join(reasons),
+                ),
+                "sticky": False,
+                "next": action,
+            },
+        }
 
     def action_view_members(self):
+        """The members the user may read (the others are counted on the form)."""
         self.ensure_one()
-        model, records = (
-            ("crm.lead", self.lead_ids) if self.lead_ids else ("res.partner", self.partner_ids)
-        )
+        model = self.res_model if self.res_model in MEMBER_FIELDS else "crm.lead"
+        records = self[MEMBER_FIELDS[model]]
         return {
             "type": "ir.actions.act_window",
             "name": self.name,
             "res_model": model,
             "view_mode": "list,form",
+            "views": [(False, "list"), (False, "form")],
             "domain": [("id", "in", records.ids)],
+            "context": {"active_test": False},
         }
