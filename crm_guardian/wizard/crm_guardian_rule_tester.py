@@ -10,7 +10,9 @@ class CrmGuardianRuleTester(models.TransientModel):
     _description = "CRM Guardian Rule Tester"
 
     rule_id = fields.Many2one("crm.guardian.rule", required=True, ondelete="cascade")
-    match_count = fields.Integer(readonly=True)
+    match_count = fields.Integer(
+        readonly=True, help="Records the rule matches among those you may read."
+    )
     line_ids = fields.One2many("crm.guardian.rule.tester.line", "tester_id", readonly=True)
 
     def _run(self):
