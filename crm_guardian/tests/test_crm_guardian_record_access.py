@@ -1,6 +1,5 @@
 from datetime import timedelta
 
-
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
@@ -63,9 +62,7 @@ class TestCrmGuardianRecordAccess(GuardianClientMixin, CrmGuardianCommon):
             cls, name="CG my duplicate too", email_from=email, user_id=cls.seller.id
         )
         cls.stale_mine = cls._stale(name="CGT my stale", user_id=cls.seller.id)
-        cls.stale_theirs = cls._stale(
-            name=f"CGT {SECRET} stale", user_id=cls.seller_other.id
-        )
+        cls.stale_theirs = cls._stale(name=f"CGT {SECRET} stale", user_id=cls.seller_other.id)
         cls.stale_b = cls._stale(
             name=f"CGT {SECRET} stale B", user_id=False, company_id=cls.company_b.id
         )
@@ -286,3 +283,114 @@ class TestCrmGuardianRecordAccess(GuardianClientMixin, CrmGuardianCommon):
         group = self.group.with_env(Finding.env)
         self.assertEqual(group.lead_ids, self.dup_theirs | self.dup_mine | self.dup_mine_too)
         self.assertEqual(group.member_hidden_count, 1)
+
+
+@tagged("post_install", "-at_install")
+class TestRecordAccessMatchesOrm(CrmGuardianCommon):
+    """The access layer (crm.guardian.record.access: window pages, per-model counts,
+    rules proven true everywhere) gives the plain ORM answer: a finding is readable
+    when ``_filtered_access('read')`` keeps its record, or one member of a group."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_b = cls.env["res.company"].create({"name": "CG Company B2"})
+        both = [Command.set([cls.company.id, cls.company_b.id])]
+        cls.seller = new_test_user(cls.env, login="cg_orm_seller", groups=SALESMAN)
+        cls.other = new_test_user(cls.env, login="cg_orm_other", groups=SALESMAN, company_ids=both)
+        # a global rule (AND-ed with every user's own) through a related field
+        cls.env["ir.rule"].create(
+            {
+                "name": "CG leads of hidden customers are not readable",
+                "model_id": cls.env["ir.model"]._get_id("crm.lead"),
+                "domain_force": "['|', ('partner_id', '=', False),"
+                " ('partner_id.name', 'not ilike', 'CGHIDE')]",
+            }
+        )
+        cls.users = {
+            "own documents": cls.seller,
+            "one company": new_test_user(
+                cls.env, login="cg_orm_manager_a", groups="sales_team.group_sale_manager"
+            ),
+            "every company (rules proven true)": new_test_user(
+                cls.env,
+                login="cg_orm_manager_ab",
+                groups="sales_team.group_sale_manager",
+                company_ids=both,
+            ),
+            "custom rule on a related field": new_test_user(
+                cls.env,
+                login="cg_orm_ruled",
+                groups="sales_team.group_sale_manager",
+                company_ids=both,
+            ),
+            "no CRM access": new_test_user(cls.env, login="cg_orm_nocrm", groups=GUARDIAN_VIEW),
+        }
+        hidden = cls.env["res.partner"].create({"name": "CGHIDE customer"})
+        Lead = cls.env["crm.lead"]
+        cls.leads = Lead.create(
+            [
+                {"name": "CG orm own", "user_id": cls.seller.id},
+                {"name": "CG orm other", "user_id": cls.other.id},
+                {"name": "CG orm unassigned", "user_id": False},
+                {"name": "CG orm archived", "user_id": cls.seller.id, "active": False},
+                {"name": "CG orm B", "user_id": cls.other.id, "company_id": cls.company_b.id},
+                {"name": "CG orm hidden", "user_id": False, "partner_id": hidden.id},
+            ]
+        )
+        own, other, _unassigned, _archived, lead_b, hidden_lead = cls.leads
+        Finding = cls.env["crm.guardian.finding"].sudo()
+        vals = [
+            {"key": f"cg_orm:{lead.id}", "res_id": lead.id, "name": lead.name} for lead in cls.leads
+        ]
+        groups = [(other, own), (lead_b, hidden_lead), (other, lead_b)]
+        vals += [
+            {
+                "key": f"cg_orm:group:{first.id}:{second.id}",
+                "res_id": first.id,
+                "name": "CG orm group",
+                "member_res_ids": f"{first.id},{second.id}",
+                "member_count": 2,
+            }
+            for first, second in groups
+        ]
+        cls.findings = Finding.create(
+            [dict(v, check="stale_lead", section="rescue", res_model="crm.lead") for v in vals]
+        )
+
+    def expected(self, user, companies):
+        Lead = (
+            self.env["crm.lead"]
+            .with_user(user)
+            .with_context(active_test=False, allowed_company_ids=companies)
+        )
+        if not Lead.has_access("read"):
+            return set()
+        readable = set(Lead.browse(self.leads.ids)._filtered_access("read").ids)
+        return {
+            finding.id
+            for finding in self.findings
+            if readable & set(finding._member_ids() or [finding.res_id])
+        }
+
+    def test_same_answer_as_the_orm(self):
+        domain = [("id", "in", self.findings.ids)]
+        for label, user in self.users.items():
+            companies = user.company_ids.ids
+            with self.subTest(user=label):
+                Finding = (
+                    self.env["crm.guardian.finding"]
+                    .with_user(user)
+                    .with_context(allowed_company_ids=companies)
+                )
+                expected = self.expected(user, companies)
+                self.assertEqual(set(Finding.search(domain).ids), expected)
+                self.assertEqual(Finding.search_count(domain), len(expected))
+                self.assertEqual(Finding.search_count(domain, limit=2), min(2, len(expected)))
+                page = Finding.search(domain, limit=2, order="id")
+                self.assertEqual(page.ids, sorted(expected)[:2], "a page from the window")
+                readable = Finding.browse(self.findings.ids)._filtered_access("read")
+                self.assertEqual(set(readable.ids), expected, "_check_access")
+                # the expected answer is not trivial for restricted users
+                if label in ("own documents", "one company", "custom rule on a related field"):
+                    self.assertTrue(0 < len(expected) < len(self.findings), label)
