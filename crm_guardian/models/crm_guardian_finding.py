@@ -252,6 +252,14 @@ class CrmGuardianFinding(models.Model):
             return f"{base_url}/odoo/action-crm_guardian.crm_guardian_finding_action/{self.id}"
         return f"{base_url}/odoo/{record._name}/{record.id}"
 
+    def _viewer_res_id(self):
+        """``res_id`` of :meth:`_viewer_record` (0: none); reads the members of
+        duplicate groups only."""
+        self.ensure_one()
+        if self.res_model in MEMBER_FIELDS and self.member_res_ids:
+            return self[MEMBER_FIELDS[self.res_model]][:1].id or 0
+        return self.res_id
+
     def _viewer_record(self):
         """The record a finding opens for the current user: its record, or for a
         duplicate group the first member they may read (``None``: none)."""
@@ -262,11 +270,12 @@ class CrmGuardianFinding(models.Model):
             return self[MEMBER_FIELDS[self.res_model]][:1] or None
         return self.env[self.res_model].browse(self.res_id)
 
-    @api.depends("res_model", "res_id")
+    @api.depends("res_model", "res_id", "member_res_ids")
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_has_open_activity(self):
         by_model = {}
         for finding in self:
-            by_model.setdefault(finding.res_model, set()).add(finding.res_id)
+            by_model.setdefault(finding.res_model, set()).add(finding._viewer_res_id())
         with_activity = set()
         for model, ids in by_model.items():
             groups = (
@@ -276,7 +285,10 @@ class CrmGuardianFinding(models.Model):
             )
             with_activity.update((model, res_id) for (res_id,) in groups)
         for finding in self:
-            finding.has_open_activity = (finding.res_model, finding.res_id) in with_activity
+            finding.has_open_activity = (
+                finding.res_model,
+                finding._viewer_res_id(),
+            ) in with_activity
 
     # ------------------------------------------------------------
     # ACCESS: a finding is visible if its record is readable in the host

@@ -53,16 +53,17 @@ class CrmGuardianFinding(models.Model):
         "(the cooldown counts from this date).",
     )
 
-    @api.depends("res_model", "res_id")
+    @api.depends("res_model", "res_id", "member_res_ids")
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_activity_id(self):
         by_model = {}
         for finding in self:
-            if finding.res_model and finding.res_id:
-                by_model.setdefault(finding.res_model, set()).add(finding.res_id)
+            if finding.res_model and finding._viewer_res_id():
+                by_model.setdefault(finding.res_model, set()).add(finding._viewer_res_id())
         first = {}
         for model, ids in by_model.items():
             # sudo: only ids of activities of records the finding already shows
-            # (the finding is readable only when its record is); one query per model
+            # (its record, or the first member the user may read); one query per model
             groups = (
                 self.env["mail.activity"]
                 .sudo()
@@ -74,23 +75,26 @@ class CrmGuardianFinding(models.Model):
             )
             first.update({(model, res_id): activity_id for res_id, activity_id in groups})
         for finding in self:
-            activity_id = first.get((finding.res_model, finding.res_id))
+            activity_id = first.get((finding.res_model, finding._viewer_res_id()))
             finding.activity_id = self.env["mail.activity"].browse(activity_id)
 
-    @api.depends("res_model", "res_id")
-    @api.depends_context("uid")
+    @api.depends("res_model", "res_id", "member_res_ids")
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_can_schedule_activity(self):
         by_model = {}
         for finding in self:
-            if finding.res_model in self.env and finding.res_id:
-                by_model.setdefault(finding.res_model, set()).add(finding.res_id)
+            if finding.res_model in self.env and finding._viewer_res_id():
+                by_model.setdefault(finding.res_model, set()).add(finding._viewer_res_id())
         writable = set()
         for model, ids in by_model.items():
             # one access query per model: the records the current user may edit
             records = self.env[model].browse(ids).exists()._filtered_access("write")
             writable.update((model, record_id) for record_id in records.ids)
         for finding in self:
-            finding.can_schedule_activity = (finding.res_model, finding.res_id) in writable
+            finding.can_schedule_activity = (
+                finding.res_model,
+                finding._viewer_res_id(),
+            ) in writable
 
     @api.depends("res_model", "res_id", "member_res_ids")
     @api.depends_context("uid")
@@ -219,7 +223,7 @@ class CrmGuardianFinding(models.Model):
         self.ensure_one()
         if self.res_model not in self.env:
             raise UserError(self.env._("The record of this finding is no longer available."))
-        record = self.env[self.res_model].browse(self.res_id).exists()
+        record = self.env[self.res_model].browse(self._viewer_res_id()).exists()
         if not record:
             raise UserError(self.env._("The record of this finding no longer exists."))
         return record

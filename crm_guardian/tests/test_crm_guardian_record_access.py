@@ -61,6 +61,9 @@ class TestCrmGuardianRecordAccess(GuardianClientMixin, CrmGuardianCommon):
         cls.dup_mine_too = cls.create_lead(
             cls, name="CG my duplicate too", email_from=email, user_id=cls.seller.id
         )
+        cls.dup_theirs.activity_schedule(
+            "mail.mail_activity_data_todo", summary=f"{SECRET} call", user_id=cls.seller_other.id
+        )
         cls.stale_mine = cls._stale(name="CGT my stale", user_id=cls.seller.id)
         cls.stale_theirs = cls._stale(name=f"CGT {SECRET} stale", user_id=cls.seller_other.id)
         cls.stale_b = cls._stale(
@@ -159,6 +162,12 @@ class TestCrmGuardianRecordAccess(GuardianClientMixin, CrmGuardianCommon):
         self.assertNotIn(SECRET, group.reason)
         self.assertFalse(group.partner_id, "members of different customers: no customer")
         self.assertEqual(group.record_ref, self.dup_mine)
+        # the activity of the hidden first member is not the salesperson's to see
+        self.assertFalse(group.activity_id)
+        self.assertFalse(group.has_open_activity)
+        self.assertTrue(group.can_schedule_activity, "on their own member")
+        self.assertEqual(group.action_schedule_activity()["context"]["active_id"], self.dup_mine.id)
+        self.assertTrue(self.group.with_user(self.manager).activity_id, "the manager reads it")
         self.assertEqual(group.action_view_record()["res_id"], self.dup_mine.id)
         self.assertEqual(group.action_view_members()["domain"], [("id", "in", group.lead_ids.ids)])
         # the merge tool opens with the readable members and says who was left out
