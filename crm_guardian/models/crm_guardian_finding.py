@@ -304,6 +304,11 @@ class CrmGuardianFinding(models.Model):
     def _get_group_models(self):
         return set(MEMBER_FIELDS)
 
+    @api.model
+    def _get_group_domain(self):
+        # the duplicate checks' section: in the findings' partial indexes
+        return [("section", "=", "duplicates")]
+
     # ------------------------------------------------------------
     # ACTIONS
     # ------------------------------------------------------------

@@ -45,6 +45,12 @@ class CrmGuardianRecordAccess(models.AbstractModel):
         return set()
 
     @api.model
+    def _get_group_domain(self):
+        """A domain that holds for every row that is a group (and for few others),
+        on indexed columns: counts check the rows outside it by record only."""
+        return [("member_res_ids", "!=", False)]
+
+    @api.model
     def _get_record_access_queries(self, models_=None):
         """``[(model, query)]`` for each source model (of ``models_`` if given) whose
         records the current user may read: ``query`` selects the readable records
@@ -232,8 +238,8 @@ class CrmGuardianRecordAccess(models.AbstractModel):
         :meth:`_get_record_access_queries` when already computed.
 
         A duplicate group is visible when one of its members is readable. ``groups``:
-        ``False`` when the findings are known not to be groups (only ``res_id`` is
-        checked, a semi-join), ``True`` when they are groups (only the members are).
+        ``False`` when the findings are known not to be groups (outside
+        :meth:`_get_group_domain`: only ``res_id`` is checked, a semi-join).
         """
         free = []
         conditions = []
@@ -272,8 +278,6 @@ class CrmGuardianRecordAccess(models.AbstractModel):
             SQL.identifier(alias, "member_res_ids"),
             query.subselect(),
         )
-        if groups:
-            return members
         return SQL(
             "(%s OR (%s IS NOT NULL AND %s))",
             record,
@@ -413,7 +417,8 @@ class CrmGuardianRecordAccess(models.AbstractModel):
             access = [item for item in access if item[0] in models_]
         free = [item for item in access if item[1] is None]
         # (models, groups): a model with duplicate groups is checked in two parts, its
-        # plain findings by record (a semi-join) and its groups by member
+        # plain findings by record (a semi-join on indexed columns) and the rows that
+        # may be groups by record or member
         parts = [(free, None)] if free else []
         group_models = self._get_group_models()
         for item in access:
@@ -425,11 +430,16 @@ class CrmGuardianRecordAccess(models.AbstractModel):
             models_ = [model for model, _query in part]
             part_domain = [("res_model", "in", models_)]
             if groups is not None:
-                part_domain.append(("member_res_ids", "!=" if groups else "=", False))
+                group_domain = self._get_group_domain()
+                part_domain += group_domain if groups else ["!", *group_domain]
             query = super()._search(expression.AND([domain, part_domain]))
             if query.is_empty():
                 continue
-            query.add_where(self._get_record_access_sql(query.table, access=part, groups=groups))
+            query.add_where(
+                self._get_record_access_sql(
+                    query.table, access=part, groups=False if groups is False else None
+                )
+            )
             queries.append(query)
         return queries
 

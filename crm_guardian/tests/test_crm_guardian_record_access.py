@@ -349,8 +349,10 @@ class TestRecordAccessMatchesOrm(CrmGuardianCommon):
         )
         own, other, _unassigned, _archived, lead_b, hidden_lead = cls.leads
         Finding = cls.env["crm.guardian.finding"].sudo()
+        plain = {"check": "stale_lead", "section": "rescue"}
         vals = [
-            {"key": f"cg_orm:{lead.id}", "res_id": lead.id, "name": lead.name} for lead in cls.leads
+            dict(plain, key=f"cg_orm:{lead.id}", res_id=lead.id, name=lead.name)
+            for lead in cls.leads
         ]
         groups = [(other, own), (lead_b, hidden_lead), (other, lead_b)]
         vals += [
@@ -360,12 +362,12 @@ class TestRecordAccessMatchesOrm(CrmGuardianCommon):
                 "name": "CG orm group",
                 "member_res_ids": f"{first.id},{second.id}",
                 "member_count": 2,
+                "check": "lead_duplicate_email",
+                "section": "duplicates",
             }
             for first, second in groups
         ]
-        cls.findings = Finding.create(
-            [dict(v, check="stale_lead", section="rescue", res_model="crm.lead") for v in vals]
-        )
+        cls.findings = Finding.create([dict(v, res_model="crm.lead") for v in vals])
 
     def expected(self, user, companies):
         Lead = (
