@@ -222,7 +222,7 @@ class CrmGuardianRecordAccess(models.AbstractModel):
         return bool(row and row[0])
 
     @api.model
-    def _get_record_access_sql(self, alias, models_=None, access=None, groups=None):
+    def _get_record_access_sql(self, alias, models_=None, access=None, groups=None, domain=()):
         """SQL condition on the findings of table alias ``alias``: their record is
         readable by the current user (in one of ``models_`` if given).
 
@@ -237,9 +237,10 @@ class CrmGuardianRecordAccess(models.AbstractModel):
         :meth:`_readable_among` instead. ``access``: the result of
         :meth:`_get_record_access_queries` when already computed.
 
-        A duplicate group is visible when one of its members is readable. ``groups``:
-        ``False`` when the findings are known not to be groups (outside
-        :meth:`_get_group_domain`: only ``res_id`` is checked, a semi-join).
+        A group (a row in :meth:`_get_group_domain`) is visible when one of its
+        members is readable. ``groups=False``: ``res_id`` only (a semi-join; the
+        groups readable through a member only are counted apart, see
+        :meth:`_search_per_source`).
         """
         free = []
         conditions = []
@@ -255,7 +256,7 @@ class CrmGuardianRecordAccess(models.AbstractModel):
                     "(%s = %s AND %s)",
                     res_model,
                     model,
-                    self._access_condition(alias, model, query, groups),
+                    self._access_condition(alias, model, query, groups, domain),
                 )
             )
         if free:
@@ -265,25 +266,37 @@ class CrmGuardianRecordAccess(models.AbstractModel):
         return SQL("(%s)", SQL(" OR ").join(conditions))
 
     @api.model
-    def _access_condition(self, alias, model, query, groups=None):
+    def _access_condition(self, alias, model, query, groups=None, domain=()):
         """SQL: a finding of ``model`` (table alias ``alias``) is readable, its record
         (or for a duplicate group one of its members) among those of ``query``; see
         :meth:`_get_record_access_sql` for ``groups``."""
         record = SQL("%s IN %s", SQL.identifier(alias, "res_id"), query.subselect())
         if model not in self._get_group_models() or groups is False:
             return record
-        members = SQL(
-            "EXISTS (SELECT 1 FROM unnest(string_to_array(%s, ',')::int[]) AS m(id)"
-            " WHERE m.id IN %s)",
-            SQL.identifier(alias, "member_res_ids"),
-            query.subselect(),
-        )
         return SQL(
-            "(%s OR (%s IS NOT NULL AND %s))",
+            "(%s OR %s IN %s)",
             record,
-            SQL.identifier(alias, "member_res_ids"),
-            members,
+            SQL.identifier(alias, "id"),
+            self._group_members_query(model, query, domain).subselect(),
         )
+
+    @api.model
+    def _group_members_query(self, model, records, domain=()):
+        """Query of the rows of ``model`` in :meth:`_get_group_domain` (and in
+        ``domain``: the caller's, so that the same indexes apply) with a member among
+        ``records`` (a query of readable records): an uncorrelated join of the groups'
+        members, hashed once, not a subplan per row."""
+        groups = super()._search(
+            expression.AND([list(domain), self._get_group_domain(), [("res_model", "=", model)]])
+        )
+        members = SQL(
+            "unnest(string_to_array(%s, ',')::int[])",
+            SQL.identifier(groups.table, "member_res_ids"),
+        )
+        groups.add_join("JOIN", "guardian_member", members, SQL("TRUE"))
+        groups.add_where(SQL("%s IN %s", SQL.identifier("guardian_member"), records.subselect()))
+        groups.order = None
+        return groups
 
     @api.model
     def _get_domain_models(self, domain):
@@ -316,7 +329,9 @@ class CrmGuardianRecordAccess(models.AbstractModel):
         query = super()._search(domain, offset=offset, limit=limit, order=order)
         if self.env.su or query.is_empty():
             return query
-        query.add_where(self._get_record_access_sql(query.table, self._get_domain_models(domain)))
+        query.add_where(
+            self._get_record_access_sql(query.table, self._get_domain_models(domain), domain=domain)
+        )
         # the access check is an "IN (readable records)" per model inside an OR, a
         # subplan PostgreSQL must hash to stay fast; with the default work_mem (4 MB:
         # about 100,000 ids) a salesperson's readable leads at a million leads are
@@ -416,28 +431,33 @@ class CrmGuardianRecordAccess(models.AbstractModel):
         if models_ is not None:
             access = [item for item in access if item[0] in models_]
         free = [item for item in access if item[1] is None]
-        # (models, groups): a model with duplicate groups is checked in two parts, its
-        # plain findings by record (a semi-join on indexed columns) and the rows that
-        # may be groups by record or member
-        parts = [(free, None)] if free else []
-        group_models = self._get_group_models()
-        for item in access:
-            if item[1] is not None:
-                splits = (False, True) if item[0] in group_models else (None,)
-                parts.extend(([item], groups) for groups in splits)
+        parts = ([free] if free else []) + [[item] for item in access if item[1] is not None]
         queries = []
-        for part, groups in parts:
+        for part in parts:
             models_ = [model for model, _query in part]
-            part_domain = [("res_model", "in", models_)]
-            if groups is not None:
-                group_domain = self._get_group_domain()
-                part_domain += group_domain if groups else ["!", *group_domain]
+            query = super()._search(expression.AND([domain, [("res_model", "in", models_)]]))
+            if query.is_empty():
+                continue
+            query.add_where(self._get_record_access_sql(query.table, access=part, groups=False))
+            queries.append(query)
+        # groups readable through a member only (their record is not): one more part
+        # per model (for a domain without groups, e.g. another section, PostgreSQL's
+        # plan stops at a one-time filter)
+        group_models = self._get_group_models()
+        for model, records in access:
+            if records is None or model not in group_models:
+                continue
+            part_domain = [("res_model", "=", model), *self._get_group_domain()]
             query = super()._search(expression.AND([domain, part_domain]))
             if query.is_empty():
                 continue
+            res_id = SQL.identifier(query.table, "res_id")
+            query.add_where(SQL("%s NOT IN %s", res_id, records.subselect()))
             query.add_where(
-                self._get_record_access_sql(
-                    query.table, access=part, groups=False if groups is False else None
+                SQL(
+                    "%s IN %s",
+                    SQL.identifier(query.table, "id"),
+                    self._group_members_query(model, records, domain).subselect(),
                 )
             )
             queries.append(query)
