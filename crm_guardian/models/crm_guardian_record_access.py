@@ -420,8 +420,9 @@ class CrmGuardianRecordAccess(models.AbstractModel):
         source model (of ``models_`` only, if given). Each part checks one model's
         access, which PostgreSQL runs as a semi-join (a count over all findings)
         instead of a subplan per model inside an OR. ``access``: the result of
-        :meth:`_get_record_access_queries` when already computed. Returns a list of
-        queries (nothing to find: empty list)."""
+        :meth:`_get_record_access_queries` when already computed. Then, per model
+        with groups, the groups readable through a member only (not their record).
+        Returns a list of disjoint queries (nothing to find: empty list)."""
         if self.env.su:
             if models_ is not None:
                 domain = expression.AND([domain, [("res_model", "in", list(models_))]])
