@@ -1,6 +1,7 @@
 from . import crm_guardian_scan
 from . import crm_guardian_scan_checks
 from . import crm_guardian_rule
+from . import crm_guardian_record_access
 from . import crm_guardian_finding
 from . import crm_guardian_section
 from . import res_partner

@@ -423,55 +423,84 @@ class CrmGuardianAlert(models.Model):
     @api.model
     def _refresh_alerts(self):
         """Run every check and bring the alerts up to date. Idempotent: a second run with
-        nothing changed writes the same values and creates nothing."""
+        nothing changed writes the same values and creates nothing. Whatever ``self``
+        is (a list's selection), every alert is refreshed and only alerts change.
+        Alerts whose check no longer applies are deleted only when the current user may
+        delete them (the nightly job); otherwise they are marked resolved."""
         now = fields.Datetime.now()
         today = fields.Date.context_today(self)
+        Alert = self.env["crm.guardian.alert"]
         # sudo: alerts are the guardian's own records; checks read configuration that a
         # Guardian manager may not read, and store only counts and texts.
-        alerts = self.sudo().with_context(active_test=False)
+        alerts = Alert.sudo().with_context(active_test=False)
         existing = {alert.code: alert for alert in alerts.search([])}
+        stale = alerts.browse()
         for definition in self._alert_definitions():
-            result = getattr(self.sudo(), definition["method"])()
-            alert = existing.pop(definition["code"], alerts)
+            result = getattr(Alert.sudo(), definition["method"])()
+            alert = existing.pop(definition["code"], alerts.browse())
             if result is False:
-                alert.unlink()  # the module behind the check is not installed
+                stale |= alert  # the module behind the check is not installed
                 continue
-            values = {
-                key: definition.get(key)
-                for key in (
-                    "code",
-                    "name",
-                    "area",
-                    "severity",
-                    "explanation",
-                    "fix_hint",
-                    "action_xmlid",
-                )
-            }
-            values.update(
-                figure=result and result.get("figure"),
-                count=result and result.get("count", 0),
-                res_model=result and result.get("res_model"),
-                domain=result and str(result.get("domain") or []),
-                last_checked=now,
-            )
-            if not result:
-                values.update(state="resolved", snooze_until=False, snooze_note=False)
-            elif not alert or alert.state == "resolved":
-                values.update(state="open", first_seen=now)
-            elif alert.state == "snoozed" and alert.snooze_until and alert.snooze_until <= today:
-                values["state"] = "open"
+            values = self._alert_values(definition, result, alert, now, today)
             if alert:
                 alert.write({k: v for k, v in values.items() if alert[k] != v})
             else:
                 alerts.create(values)
         # Checks that no longer exist (an addon removed): their alerts go too.
-        alerts.browse([alert.id for alert in existing.values()]).unlink()
+        stale |= alerts.browse([alert.id for alert in existing.values()])
+        self._remove_stale_alerts(stale, now)
         return True
 
+    @api.model
+    def _alert_values(self, definition, result, alert, now, today):
+        """Values to write on ``alert`` (empty: a new one) for a check's ``result``."""
+        values = {
+            key: definition.get(key)
+            for key in (
+                "code",
+                "name",
+                "area",
+                "severity",
+                "explanation",
+                "fix_hint",
+                "action_xmlid",
+            )
+        }
+        values.update(
+            figure=result and result.get("figure"),
+            count=result and result.get("count", 0),
+            res_model=result and result.get("res_model"),
+            domain=result and str(result.get("domain") or []),
+            last_checked=now,
+        )
+        if not result:
+            values.update(state="resolved", snooze_until=False, snooze_note=False)
+        elif not alert or alert.state == "resolved":
+            values.update(state="open", first_seen=now)
+        elif alert.state == "snoozed" and alert.snooze_until and alert.snooze_until <= today:
+            values["state"] = "open"
+        return values
+
+    @api.model
+    def _remove_stale_alerts(self, stale, now):
+        """Delete the alerts of checks that no longer apply, as far as the current
+        user may delete them; resolve the others (a manager's *Refresh*)."""
+        deletable = stale.with_env(self.env)._filtered_access("unlink")
+        stale.browse(deletable.ids).unlink()
+        (stale - stale.browse(deletable.ids)).filtered(lambda a: a.state != "resolved").write(
+            {
+                "state": "resolved",
+                "snooze_until": False,
+                "snooze_note": False,
+                "count": 0,
+                "last_checked": now,
+            }
+        )
+
     def action_refresh(self):
-        self.check_access("write")
-        self._refresh_alerts()
+        """*Refresh* of the list: every alert, whatever rows are selected."""
+        self.env["crm.guardian.alert"].check_access("write")
+        self.env["crm.guardian.alert"]._refresh_alerts()
         return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     # ------------------------------------------------------------

@@ -99,10 +99,10 @@ class CrmGuardianDigest(models.AbstractModel):
             {
                 "name": finding.name or "",
                 "check": check_names.get(finding.check, finding.check),
-                "reason": finding.reason or "",
+                "reason": finding._viewer_reason(),
                 "risk": finding.risk_score,
                 "user": finding.user_id.name or "",
-                "url": f"{base_url}/odoo/{finding.res_model}/{finding.res_id}",
+                "url": finding._viewer_url(base_url),
             }
             for finding in findings
         ]

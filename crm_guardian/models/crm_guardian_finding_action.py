@@ -5,7 +5,7 @@ import psycopg2
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -39,6 +39,11 @@ class CrmGuardianFinding(models.Model):
         compute="_compute_can_schedule_activity",
         help="The current user may edit the record, so schedule an activity on it.",
     )
+    can_dismiss = fields.Boolean(
+        compute="_compute_can_dismiss",
+        help="The current user may dismiss or restore this finding: a Guardian manager, "
+        "or a user who may edit its record (every readable member of a duplicate group).",
+    )
     dismissed_by_id = fields.Many2one("res.users", readonly=True)
     last_auto_activity_date = fields.Date(
         readonly=True,
@@ -48,16 +53,17 @@ class CrmGuardianFinding(models.Model):
         "(the cooldown counts from this date).",
     )
 
-    @api.depends("res_model", "res_id")
+    @api.depends("res_model", "res_id", "member_res_ids")
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_activity_id(self):
         by_model = {}
         for finding in self:
-            if finding.res_model and finding.res_id:
-                by_model.setdefault(finding.res_model, set()).add(finding.res_id)
+            if finding.res_model and finding._viewer_res_id():
+                by_model.setdefault(finding.res_model, set()).add(finding._viewer_res_id())
         first = {}
         for model, ids in by_model.items():
             # sudo: only ids of activities of records the finding already shows
-            # (the finding is readable only when its record is); one query per model
+            # (its record, or the first member the user may read); one query per model
             groups = (
                 self.env["mail.activity"]
                 .sudo()
@@ -69,23 +75,80 @@ class CrmGuardianFinding(models.Model):
             )
             first.update({(model, res_id): activity_id for res_id, activity_id in groups})
         for finding in self:
-            activity_id = first.get((finding.res_model, finding.res_id))
+            activity_id = first.get((finding.res_model, finding._viewer_res_id()))
             finding.activity_id = self.env["mail.activity"].browse(activity_id)
 
-    @api.depends("res_model", "res_id")
-    @api.depends_context("uid")
+    @api.depends("res_model", "res_id", "member_res_ids")
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_can_schedule_activity(self):
         by_model = {}
         for finding in self:
-            if finding.res_model in self.env and finding.res_id:
-                by_model.setdefault(finding.res_model, set()).add(finding.res_id)
+            if finding.res_model in self.env and finding._viewer_res_id():
+                by_model.setdefault(finding.res_model, set()).add(finding._viewer_res_id())
         writable = set()
         for model, ids in by_model.items():
             # one access query per model: the records the current user may edit
             records = self.env[model].browse(ids).exists()._filtered_access("write")
             writable.update((model, record_id) for record_id in records.ids)
         for finding in self:
-            finding.can_schedule_activity = (finding.res_model, finding.res_id) in writable
+            finding.can_schedule_activity = (
+                finding.res_model,
+                finding._viewer_res_id(),
+            ) in writable
+
+    @api.depends("res_model", "res_id", "member_res_ids")
+    @api.depends_context("uid")
+    def _compute_can_dismiss(self):
+        allowed = self._filtered_dismissable()
+        for finding in self:
+            finding.can_dismiss = finding in allowed
+
+    def _filtered_dismissable(self):
+        """The findings of ``self`` the current user may dismiss or restore: all of
+        them for a Guardian manager (write access to findings); else those whose
+        record the user may edit (for a duplicate group: every member, since the
+        dismissal hides the group from everyone). One access query per model."""
+        if self.env.su or self.has_access("write"):
+            return self
+        by_model = {}
+        for finding in self:
+            if finding.res_model in self.env:
+                by_model.setdefault(finding.res_model, set()).update(finding._record_ids())
+        writable = set()
+        for model, ids in by_model.items():
+            records = self.env[model].browse(ids).exists()._filtered_access("write")
+            writable.update((model, record_id) for record_id in records.ids)
+        return self.filtered(
+            lambda f: (
+                f.res_model in self.env
+                and all((f.res_model, record_id) in writable for record_id in f._record_ids())
+            )
+        )
+
+    def _record_ids(self):
+        """Ids of the records a finding is about: its members for a duplicate group,
+        else its record."""
+        self.ensure_one()
+        members = [int(i) for i in (self.member_res_ids or "").split(",") if i]
+        return members or [self.res_id]
+
+    def _check_dismissable(self):
+        """Raise an AccessError unless the current user may dismiss/restore all of
+        ``self``; returns the findings to write with (sudo for a salesperson whose
+        records allow it: the finding access only lacks the write right)."""
+        forbidden = self - self._filtered_dismissable()
+        if forbidden:
+            raise AccessError(
+                self.env._(
+                    "You may only dismiss or restore findings on records you may edit: %(names)s",
+                    names=", ".join(forbidden.mapped("name")),
+                )
+            )
+        if self.has_access("write"):
+            return self
+        # sudo: the user may edit every record of these findings (checked above), and
+        # only the dismissal fields are written
+        return self.sudo()
 
     # ------------------------------------------------------------
     # SETTINGS
@@ -160,7 +223,7 @@ class CrmGuardianFinding(models.Model):
         self.ensure_one()
         if self.res_model not in self.env:
             raise UserError(self.env._("The record of this finding is no longer available."))
-        record = self.env[self.res_model].browse(self.res_id).exists()
+        record = self.env[self.res_model].browse(self._viewer_res_id()).exists()
         if not record:
             raise UserError(self.env._("The record of this finding no longer exists."))
         return record
@@ -234,7 +297,8 @@ class CrmGuardianFinding(models.Model):
             raise UserError(self.env._("Only open findings can be dismissed."))
         if not self:
             return True
-        for severity, findings in self.grouped("severity_level").items():
+        writer = self._check_dismissable()
+        for severity, findings in writer.grouped("severity_level").items():
             findings.write(
                 {
                     "state": "dismissed",
@@ -249,14 +313,16 @@ class CrmGuardianFinding(models.Model):
             if until
             else self.env._("Dismissed: %(note)s", note=note)
         )
-        # access granted by the write above; one batch of chatter notes
-        self._message_log_batch(bodies=dict.fromkeys(self.ids, Markup("<p>%s</p>") % body))
+        # access granted by the write above; one batch of chatter notes (authored by
+        # the current user, also when written with sudo)
+        writer._message_log_batch(bodies=dict.fromkeys(self.ids, Markup("<p>%s</p>") % body))
         return True
 
     def action_restore(self):
         dismissed = self.filtered(lambda finding: finding.state == "dismissed")
         if not dismissed:
             raise UserError(self.env._("Only dismissed findings can be restored."))
+        dismissed = dismissed._check_dismissable()
         dismissed.write({"state": "open", "dismiss_until": False, "dismissed_by_id": False})
         body = Markup("<p>%s</p>") % self.env._("Restored: the finding is open again.")
         dismissed._message_log_batch(bodies=dict.fromkeys(dismissed.ids, body))
@@ -287,10 +353,10 @@ class CrmGuardianFinding(models.Model):
                     "check": dict(self._fields["check"]._description_selection(self.env)).get(
                         finding.check, finding.check
                     ),
-                    "reason": finding.reason or "",
+                    "reason": finding._viewer_reason(),
                     "risk": finding.risk_score,
                     "res_model": finding.res_model,
-                    "res_id": finding.res_id,
+                    "res_id": getattr(finding._viewer_record(), "id", finding.res_id),
                 }
                 for finding in findings
             ],

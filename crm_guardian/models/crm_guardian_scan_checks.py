@@ -587,10 +587,14 @@ class CrmGuardianScan(models.AbstractModel):
         code = self.env.context.get("guardian_check")
         field_label = Model._fields[key_field].string
         name = self.env._("%(count)s %(noun)s: %(key)s")
+        # --- record access (issue #17): the stored texts name no member (a viewer may
+        # not read them all) and the group's customer, team and company are those
+        # common to every member, else empty (see crm.guardian.finding _compute_members)
         reason = self.env._(
-            "%(count)s records share %(field)s '%(key)s': %(names)s. Review them and "
+            "%(count)s records share %(field)s '%(key)s'. Review them and "
             "merge if they are the same (groups above %(limit)s records are ignored)."
         )
+        # --- end record access
         vals_list = []
         for key, ids, last_created in groups:
             ids = sorted(ids)
@@ -603,9 +607,8 @@ class CrmGuardianScan(models.AbstractModel):
                 "reference_date": reference_date,
                 "age_days": (now.date() - reference_date).days if reference_date else 0,
                 "user_id": first["user_id"] or False,
-                "team_id": first.get("team_id") or False,
-                "company_id": first["company_id"] or False,
-                "partner_id": first["partner_id"] or False,
+                # record access (issue #17): only values shared by every member
+                **self._duplicate_common_values([info[i] for i in ids]),
                 "threshold": limit,
                 "ratio": min(len(ids) - 1, RATIO_CAP),
                 "duplicate_key": key,
@@ -617,11 +620,22 @@ class CrmGuardianScan(models.AbstractModel):
                 "count": len(ids),
                 "field": field_label,
                 "key": key,
-                "names": ", ".join(info[record_id]["name"] or "" for record_id in ids),
                 "limit": limit,
             }
             vals_list.append(vals)
         return vals_list
+
+    @api.model
+    def _duplicate_common_values(self, rows):
+        """Record access (issue #17): the team, company and customer of a duplicate
+        group when every member has the same one, else empty: a group is shown to
+        whoever may read one of its members, and must not name another's customer."""
+        return {
+            fname: rows[0].get(fname) or False
+            if all(row.get(fname) == rows[0].get(fname) for row in rows)
+            else False
+            for fname in ("team_id", "company_id", "partner_id")
+        }
 
     def _check_lead_duplicate_email(self, rule, domain, now):
         return self.with_context(guardian_check="lead_duplicate_email")._duplicate_groups(

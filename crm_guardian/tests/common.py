@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from lxml import etree
+
 from odoo import fields
 from odoo.tests import TransactionCase, new_test_user
 
@@ -96,3 +98,58 @@ class CrmGuardianCommon(TransactionCase):
         lead = self.create_lead(**vals)
         lead.write({"date_last_stage_update": self.ago(days)})
         return lead
+
+
+class GuardianClientMixin:
+    """What the web client sends for the findings (list, form, group-by, export),
+    as the user of ``Finding``; see :meth:`assertClientSafe`."""
+
+    def client_spec(self, Finding, view_type):
+        """The field specification of the user's ``view_type`` view of the findings
+        (x2many sub-lists and many2one display names included)."""
+        views = Finding.get_views([(False, view_type)])
+        arch = etree.fromstring(views["views"][view_type]["arch"])
+        return self._spec_of(Finding, arch)
+
+    def _spec_of(self, Model, node):
+        spec = {}
+        for child in node.iterchildren():
+            if child.tag != "field":
+                spec.update(self._spec_of(Model, child))
+                continue
+            field = Model._fields[child.get("name")]
+            if field.type in ("one2many", "many2many"):
+                sub = next(iter(child.iterfind("list")), None)
+                comodel = self.env[field.comodel_name].with_env(Model.env)
+                spec[field.name] = {
+                    "fields": self._spec_of(comodel, sub) if sub is not None else {}
+                }
+            elif field.type in ("many2one", "reference"):
+                spec.setdefault(field.name, {"fields": {"display_name": {}}})
+            else:
+                spec.setdefault(field.name, {})
+        return spec
+
+    def assertClientSafe(self, Finding, secrets, domain=()):
+        """List page, form of every listed finding, group-by on every groupable
+        field and export, as the client sends them: nothing raises an AccessError and
+        no answer contains one of ``secrets`` (names of records the user may not
+        read). Returns the listed records."""
+        list_spec = self.client_spec(Finding, "list")
+        page = Finding.web_search_read(list(domain), list_spec, limit=80, count_limit=10001)
+        answers = [page]
+        ids = [row["id"] for row in page["records"]]
+        form_spec = self.client_spec(Finding, "form")
+        for finding_id in ids:  # one by one, as the form opens them
+            answers.append(Finding.browse(finding_id).web_read(form_spec))
+        for fname, info in Finding.fields_get(attributes=["groupable"]).items():
+            if info.get("groupable"):
+                answers.append(Finding.web_read_group(list(domain), [fname], [fname]))
+        records = Finding.browse(ids)
+        export_fields = [f for f in list_spec if f in Finding._fields]
+        export_fields += ["reason", "member_note", "lead_ids/name", "partner_ids/name"]
+        answers.append(records.export_data(export_fields))
+        text = repr(answers)
+        for secret in secrets:
+            self.assertNotIn(secret, text, f"{Finding.env.user.login} reads {secret!r}")
+        return records

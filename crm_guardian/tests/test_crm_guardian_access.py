@@ -50,9 +50,8 @@ class TestCrmGuardianAccess(CrmGuardianCommon):
         )
 
     def test_user_without_guardian_group(self):
-        outsider = new_test_user(
-            self.env, login="cg_outsider", groups="sales_team.group_sale_salesman"
-        )
+        # (Sales users get the guardian with their group: an internal user without it)
+        outsider = new_test_user(self.env, login="cg_outsider", groups="base.group_user")
         with self.assertRaises(AccessError):
             self.env["crm.guardian.finding"].with_user(outsider).search([])
 

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo.tests import new_test_user, tagged
 
-from ..models import crm_guardian_finding, crm_guardian_section
+from ..models import crm_guardian_record_access, crm_guardian_section
 from .common import GUARDIAN_VIEW, CrmGuardianCommon
 
 # what the web client sends for the findings list and the dashboard kanban
@@ -133,12 +133,12 @@ class TestCrmGuardianDashboardPerf(CrmGuardianCommon):
         self.assertEqual(self.cr.fetchone()[0], workers)
         order = Finding._order
         for domain in ([("state", "=", "open")], [("id", "in", self.findings.ids)]):
-            self.patch(crm_guardian_finding, "PAGE_WINDOW_MAX", 0)  # the whole search
+            self.patch(crm_guardian_record_access, "PAGE_WINDOW_MAX", 0)  # the whole search
             expected = Finding.search(domain, order=order).ids
             self.assertTrue(set(expected).isdisjoint(theirs.ids))
-            self.patch(crm_guardian_finding, "PAGE_WINDOW_MAX", 2000)
+            self.patch(crm_guardian_record_access, "PAGE_WINDOW_MAX", 2000)
             for window in (1, 2, 10):
-                self.patch(crm_guardian_finding, "PAGE_WINDOW", window)
+                self.patch(crm_guardian_record_access, "PAGE_WINDOW", window)
                 for offset, limit in ((0, 1), (0, 2), (1, 1), (2, 3), (0, len(expected) + 5)):
                     with self.subTest(domain=domain, window=window, offset=offset, limit=limit):
                         page = Finding.search(domain, offset=offset, limit=limit, order=order)

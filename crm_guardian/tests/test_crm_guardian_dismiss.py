@@ -81,9 +81,9 @@ class TestCrmGuardianDismiss(CrmGuardianActionCommon):
             manager_finding._dismiss("Again")
         with self.assertRaises(UserError):
             self.f_new.with_user(self.manager).action_restore()
-        # dismissing is for the Manage group
+        # a salesperson dismisses only findings of records they may edit
         with self.assertRaises(AccessError):
-            self.f_new.with_user(self.salesman)._dismiss("Not mine to dismiss")
+            self.f_other.with_user(self.salesman)._dismiss("Not mine to dismiss")
 
     # re-open by the nightly scan (crm.guardian.scan sync) -------------------
 

@@ -1,4 +1,6 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
 
 PREVIEW_LIMIT = 200
 
@@ -8,17 +10,31 @@ class CrmGuardianRuleTester(models.TransientModel):
     _description = "CRM Guardian Rule Tester"
 
     rule_id = fields.Many2one("crm.guardian.rule", required=True, ondelete="cascade")
-    match_count = fields.Integer(readonly=True)
+    match_count = fields.Integer(
+        readonly=True, help="Records the rule matches among those you may read."
+    )
     line_ids = fields.One2many("crm.guardian.rule.tester.line", "tester_id", readonly=True)
 
     def _run(self):
-        """Evaluate the rule alone (ignoring other rules' priority), store the preview."""
+        """Evaluate the rule alone (ignoring other rules' priority) on the records the
+        current user may read (their record rules and selected companies), and store
+        the preview: the match count counts these records only."""
         self.ensure_one()
         rule = self.rule_id.sudo()
+        Model = self.env[rule.model_name].with_context(active_test=False)
+        if not Model.has_access("read"):
+            raise UserError(
+                self.env._(
+                    "You may not read %(model)s records: the rule cannot be tested.",
+                    model=Model._description,
+                )
+            )
+        # the records the user may read, as a subquery built under their rules
+        readable = Model._search([])
+        domain = expression.AND([rule._get_record_domain(), [("id", "in", readable)]])
+        # sudo: the check reads related data in SQL; its records are restricted above
         scan = self.env["crm.guardian.scan"].sudo()
-        vals_list = scan._run_check(
-            rule.check, rule, rule._get_record_domain(), fields.Datetime.now()
-        )
+        vals_list = scan._run_check(rule.check, rule, domain, fields.Datetime.now())
         vals_list.sort(key=lambda vals: -vals["risk_score"])
         self.line_ids.unlink()
         self.write(
