@@ -97,7 +97,11 @@ class TestServiceJobReport(ServiceDeskCommon):
 
     def test_job_sheet_diagnosis(self):
         html = self._html()
-        for text in ("Backlight fuse blown", "Shorted backlight driver", "Replace the display assembly"):
+        for text in (
+            "Backlight fuse blown",
+            "Shorted backlight driver",
+            "Replace the display assembly",
+        ):
             self.assertIn(text, html)
 
     def test_job_sheet_checklist_boxes_with_who_and_when(self):

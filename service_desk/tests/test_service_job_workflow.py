@@ -54,7 +54,9 @@ class TestServiceJobWorkflow(HttpCase, ServiceDeskCommon):
         job.write(
             {
                 "stage_id": self.stage_delivered.id,
-                "checklist_line_ids": [Command.update(line.id, {"is_done": True}) for line in lines],
+                "checklist_line_ids": [
+                    Command.update(line.id, {"is_done": True}) for line in lines
+                ],
             }
         )
         self.assertEqual(job.stage_id, self.stage_delivered)
