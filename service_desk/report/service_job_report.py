@@ -11,10 +11,13 @@ class ReportServiceJob(models.AbstractModel):
 
     @api.model
     def _get_report_values(self, docids, data=None):
+        docs = self.env["service.job"].browse(docids)
+        # A clear AccessError up front rather than one wrapped in a rendering error.
+        docs.check_access("read")
         return {
             "doc_ids": docids,
             "doc_model": "service.job",
-            "docs": self.env["service.job"].browse(docids),
+            "docs": docs,
             "job_properties": self._get_job_properties,
         }
 

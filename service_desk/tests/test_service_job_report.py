@@ -1,5 +1,6 @@
 import re
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common import ServiceDeskCommon
@@ -182,3 +183,9 @@ class TestServiceJobReport(ServiceDeskCommon):
             pdf, kind = Report._render_qweb_pdf(f"service_desk.{report}", self.job.ids)
             self.assertEqual(kind, "pdf")
             self.assertTrue(pdf.startswith(b"%PDF"))
+
+    def test_reports_respect_record_rules(self):
+        other = self._create_job(user=self.technician_2, title="Not yours")
+        for report in ("action_report_service_job", "action_report_service_job_receipt"):
+            with self.assertRaises(AccessError):
+                self._html(f"service_desk.{report}", jobs=other)
