@@ -383,6 +383,19 @@ class ServiceJob(models.Model):
         if self.contact_id and self.contact_id.commercial_partner_id != self.commercial_partner_id:
             self.contact_id = False
 
+    @api.onchange("stage_id")
+    def _onchange_stage_id(self):
+        """Refuse a move in the form before it is saved: warn and stay on the saved stage, so
+        the status bar never shows a stage the job is not in."""
+        old_stage = self._origin.stage_id
+        if not self._origin or not old_stage:
+            return None
+        error = self._get_stage_move_error(old_stage, self.stage_id)
+        if error:
+            self.stage_id = old_stage
+            return {"warning": {"title": self.env._("Stage not allowed"), "message": error}}
+        return None
+
     @api.onchange("category_id")
     def _onchange_category_id(self):
         if self.category_id.checklist_template_ids:
@@ -419,11 +432,23 @@ class ServiceJob(models.Model):
             jobs.message_post_with_source(template, subtype_xmlid="mail.mt_note")
 
     def write(self, vals):
-        if vals.get("stage_id"):
-            new_stage = self.env["service.stage"].browse(vals["stage_id"])
-            self._check_stage_move(new_stage)
-            vals["date_closed"] = fields.Datetime.now() if new_stage.is_closed else False
+        new_stage = self.env["service.stage"].browse(vals.get("stage_id"))
+        old_stages = {job: job.stage_id for job in self} if new_stage else {}
+        if new_stage:
+            if "checklist_line_ids" not in vals:
+                self._check_stage_move(new_stage)
+            moving = self.filtered(lambda job: job.stage_id != new_stage)
+            if moving == self:
+                vals["date_closed"] = fields.Datetime.now() if new_stage.is_closed else False
+            elif moving:
+                moving.date_closed = fields.Datetime.now() if new_stage.is_closed else False
         res = super().write(vals)
+        if new_stage and "checklist_line_ids" in vals:
+            # Lines ticked in the same save count for the checklist gate.
+            for job, old_stage in old_stages.items():
+                error = job._get_stage_move_error(old_stage, new_stage)
+                if error:
+                    raise UserError(error)
         if {"category_id", "checklist_template_ids"} & set(vals):
             self._sync_checklists()
         return res
@@ -518,32 +543,40 @@ class ServiceJob(models.Model):
             )
         return sequences.with_company(company).next_by_code(SEQUENCE_CODE)
 
+    # --- stage moves (workflow rules and checklist gate) ---------------------------------
+
     def _check_stage_move(self, new_stage):
+        """Raise a UserError if one of the jobs may not move to ``new_stage``."""
         for job in self:
-            if not job.stage_id._is_move_allowed(new_stage):
-                allowed = ", ".join(job.stage_id.allowed_next_stage_ids.mapped("name"))
-                raise UserError(
-                    self.env._(
-                        "%(job)s cannot move from stage '%(current)s' to '%(to)s'. "
-                        "Allowed next stages: %(allowed)s.",
-                        job=job.display_name,
-                        current=job.stage_id.name,
-                        to=new_stage.name,
-                        allowed=allowed,
-                    )
-                )
-            if new_stage.requires_checklist_complete and new_stage != job.stage_id:
-                open_lines = job.checklist_line_ids.filtered(lambda line: not line.is_done)
-                if open_lines:
-                    raise UserError(
-                        self.env._(
-                            "%(job)s cannot enter stage '%(stage)s' until its checklist is "
-                            "complete. Still to do: %(lines)s.",
-                            job=job.display_name,
-                            stage=new_stage.name,
-                            lines=", ".join(open_lines.mapped("name")),
-                        )
-                    )
+            error = job._get_stage_move_error(job.stage_id, new_stage)
+            if error:
+                raise UserError(error)
+
+    def _get_stage_move_error(self, old_stage, new_stage):
+        """Why this job may not move from ``old_stage`` to ``new_stage`` (its checklist as it
+        is now), or False if it may."""
+        self.ensure_one()
+        if not new_stage or new_stage == old_stage:
+            return False
+        if old_stage and not old_stage._is_move_allowed(new_stage):
+            return self.env._(
+                "%(job)s cannot move from stage '%(current)s' to '%(to)s'. "
+                "Allowed next stages: %(allowed)s.",
+                job=self.display_name,
+                current=old_stage.name,
+                to=new_stage.name,
+                allowed=", ".join(old_stage.allowed_next_stage_ids.mapped("name")),
+            )
+        open_lines = self.checklist_line_ids.filtered(lambda line: not line.is_done)
+        if new_stage.requires_checklist_complete and open_lines:
+            return self.env._(
+                "%(job)s cannot enter stage '%(stage)s' until its checklist is "
+                "complete. Still to do: %(lines)s.",
+                job=self.display_name,
+                stage=new_stage.name,
+                lines=", ".join(open_lines.mapped("name")),
+            )
+        return False
 
     def _sync_checklists(self):
         """Add the lines of the job's and its category's checklist templates not yet on it."""

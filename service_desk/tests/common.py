@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
 from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
@@ -51,6 +52,16 @@ class ServiceDeskCommon(TransactionCase):
         cls.stage_in_progress = cls.env.ref("service_desk.service_stage_in_progress")
         cls.stage_ready = cls.env.ref("service_desk.service_stage_ready")
         cls.stage_delivered = cls.env.ref("service_desk.service_stage_delivered")
+        # Tests move jobs freely: the shipped workflow rules and checklist gate are set aside
+        # here, and put back by the tests of the workflow (_restore_shipped_workflow).
+        cls.stages = cls.env["service.stage"].search([])
+        cls.shipped_workflow = {
+            stage: (stage.allowed_next_stage_ids, stage.requires_checklist_complete)
+            for stage in cls.stages
+        }
+        cls.stages.write(
+            {"allowed_next_stage_ids": [Command.clear()], "requires_checklist_complete": False}
+        )
         cls.checklist_intake = cls.env.ref("service_desk.service_checklist_template_intake")
         cls.checklist_quality = cls.env.ref("service_desk.service_checklist_template_quality")
         cls.category = cls.env["service.category"].create(
@@ -62,6 +73,16 @@ class ServiceDeskCommon(TransactionCase):
                 ],
             }
         )
+
+    @classmethod
+    def _restore_shipped_workflow(cls):
+        for stage, (next_stages, checklist_gate) in cls.shipped_workflow.items():
+            stage.write(
+                {
+                    "allowed_next_stage_ids": [Command.set(next_stages.ids)],
+                    "requires_checklist_complete": checklist_gate,
+                }
+            )
 
     @classmethod
     def _create_job(cls, user=None, **values):

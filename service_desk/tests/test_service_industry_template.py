@@ -37,16 +37,19 @@ class TestServiceIndustryTemplate(ServiceDeskCommon):
         self.assertEqual(len(screen.checklist_template_ids), 2)
         self.assertEqual(
             [prop["name"] for prop in screen.job_properties_definition],
-            ["imei", "lock_code", "screen_grade"],
+            ["lock_code", "water_damage", "screen_grade"],
         )
         self.assertTrue(template.applied_date)
         # A job of the new category gets its checklists and custom fields.
         job = self._create_job(
-            user=self.technician, category_id=screen.id, job_properties={"imei": "42"}
+            user=self.technician, category_id=screen.id, job_properties={"lock_code": "42"}
         )
         self.assertEqual(job.checklist_template_ids, screen.checklist_template_ids)
         self.assertTrue(job.checklist_line_ids)
-        self.assertEqual(job.job_properties["imei"], "42")
+        self.assertEqual(job.job_properties["lock_code"], "42")
+        # The serial / IMEI is a field of every job: no category repeats it as a property.
+        for category in categories:
+            self.assertNotIn("IMEI", [p["string"] for p in category.job_properties_definition])
 
     def test_shared_stage_created_once_across_templates(self):
         templates = self.env.ref("service_desk.service_industry_template_mobile") | self.env.ref(

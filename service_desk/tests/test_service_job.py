@@ -68,8 +68,14 @@ class TestServiceJob(ServiceDeskCommon):
         # The kanban drag and drop and the statusbar both write stage_id.
         with self.assertRaises(UserError):
             job.with_user(self.officer).write({"stage_id": self.stage_received.id})
-        with self.assertRaises(UserError), Form(job.with_user(self.officer)) as form:
+        # In the form, the refused stage is not kept: a warning, and the saved stage is back.
+        with (
+            self.assertLogs("odoo.tests.form.onchange", "WARNING") as logs,
+            Form(job.with_user(self.officer)) as form,
+        ):
             form.stage_id = self.stage_received
+            self.assertEqual(form.stage_id, self.stage_in_progress)
+        self.assertIn("cannot move from stage 'In Progress' to 'Received'", logs.output[0])
         self.assertEqual(job.stage_id, self.stage_in_progress)
 
     def test_closed_stage_sets_closing_date(self):

@@ -1,0 +1,1 @@
+from . import service_job_report

@@ -1,0 +1,67 @@
+from odoo import fields
+from odoo.tests import TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestServiceDeskDemo(TransactionCase):
+    """The demo data shows the product: jobs in every stage, real technicians, approvals,
+    portal customers. Skipped on a database without demo data."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if not cls.env.ref("service_desk.service_job_laptop_noboot_demo", raise_if_not_found=False):
+            cls.skipTest(cls, "no demo data")
+        demo_ids = (
+            cls.env["ir.model.data"]
+            .search([("module", "=", "service_desk"), ("model", "=", "service.job")])
+            .mapped("res_id")
+        )
+        cls.jobs = cls.env["service.job"].browse(demo_ids)
+
+    def test_jobs_over_every_stage(self):
+        jobs = self.jobs
+        self.assertGreaterEqual(len(jobs), 25)
+        self.assertLessEqual(len(jobs), 40)
+        self.assertEqual(jobs.stage_id, self.env["service.stage"].search([]))
+        today = fields.Date.context_today(jobs)
+        overdue = jobs.filtered(
+            lambda j: not j.is_closed and j.date_deadline and j.date_deadline < today
+        )
+        self.assertGreaterEqual(len(overdue), 3)
+        self.assertTrue(jobs.filtered(lambda j: not j.user_id), "some jobs are unassigned")
+        # Every delivered job passed the checklist gate.
+        delivered = jobs.filtered(lambda j: j.stage_id.requires_checklist_complete)
+        self.assertTrue(delivered)
+        self.assertEqual(set(delivered.mapped("checklist_progress")), {100.0})
+        waiting = jobs.filtered("stage_id.is_approval_stage")
+        self.assertTrue(waiting)
+        self.assertTrue(all(job.approval_pending_id for job in waiting))
+
+    def test_technicians_are_demo_users(self):
+        technicians = self.jobs.user_id
+        self.assertEqual(len(technicians), 2)
+        self.assertNotIn(self.env.ref("base.user_root"), technicians)
+        self.assertNotIn(self.env.ref("base.user_admin"), technicians)
+        self.assertTrue(
+            all(t.has_group("service_desk.group_service_desk_own") for t in technicians)
+        )
+        self.assertFalse(
+            self.jobs.checklist_line_ids.done_by_id - technicians - self.env.ref("base.user_admin")
+        )
+
+    def test_portal_customers_have_jobs(self):
+        for xmlid in ("base.demo_user0", "service_desk.user_portal_nadia_demo"):
+            user = self.env.ref(xmlid)
+            self.assertTrue(user.has_group("base.group_portal"))
+            jobs = self.env["service.job"].with_user(user).search([])
+            self.assertGreaterEqual(len(jobs), 3)
+            self.assertEqual(jobs.commercial_partner_id, user.partner_id.commercial_partner_id)
+
+    def test_categories_do_not_repeat_the_serial(self):
+        categories = self.jobs.category_id
+        self.assertEqual(len(categories), 3)
+        for category in categories:
+            labels = [p["string"] for p in category.job_properties_definition]
+            self.assertTrue(labels)
+            self.assertFalse([label for label in labels if "IMEI" in label or "Serial" in label])
