@@ -100,7 +100,8 @@ class ScanBudget:
     """
 
     def __init__(self, cr, cron=False, max_units=None):
-        now = time.monotonic()
+        now = self.call_start = time.monotonic()
+        self.cpu_start = self._cpu_used()
         start = _WINDOWS.setdefault(cr, now) if cron else now
         limit = self._real_limit()
         window = max(limit * 0.1, limit - CRON_SLEEP_MAX) * BUDGET_SHARE if limit else None
@@ -128,6 +129,10 @@ class ScanBudget:
             return None
         used = self._cpu_used()
         return used + max(0.0, soft - used) * BUDGET_SHARE
+
+    def spent(self):
+        """Real and CPU seconds since this call started."""
+        return time.monotonic() - self.call_start, self._cpu_used() - self.cpu_start
 
     def allows(self, done):
         """Whether another unit may start, ``done`` units into this call."""
@@ -310,7 +315,7 @@ class CrmGuardianScan(models.AbstractModel):
     def _cron_scan(self):
         """The scheduled action: continue the running scan, or start the nightly one,
         and do its units of work, each committed, until this call's budget is spent
-        (:meth:`_call_budget`). Odoo calls it again while it reports work remaining
+        (:class:`ScanBudget`). Odoo calls it again while it reports work remaining
         (``ir.cron._notify_progress``); a worker killed in a unit loses that unit only.
         A unit that raises marks the run failed (the next period starts a new one)."""
         self = self.sudo()
@@ -321,27 +326,43 @@ class CrmGuardianScan(models.AbstractModel):
             Cron._notify_progress(done=0, remaining=0)
             return
         self._commit()
+        done, step = self._scan_units(run, budget)
+        _logger.info(
+            "CRM Guardian scan run %s: %s units in this call, %.1f s real, %.1f s CPU (%s)",
+            run.id,
+            done,
+            *budget.spent(),
+            step,
+        )
+        if step == "budget" and done:
+            # work left: Odoo calls again at once (same worker, same watchdog window)
+            Cron._notify_progress(done=done, remaining=run._remaining_lines())
+            return
+        if step in ("budget", "busy"):
+            # the window is spent, or another worker scans: end the job for now and
+            # come back at the worker's next wake-up
+            self._yield_worker(minutes=1 if step == "busy" else 0)
+        Cron._notify_progress(done=done, remaining=0)
+
+    @api.model
+    def _scan_units(self, run, budget):
+        """Do units of ``run`` while ``budget`` allows, committing each. Returns the
+        units done and why it stopped: ``budget``, ``busy``, ``finished`` or ``failed``."""
         done = 0
         while budget.allows(done):
             try:
                 step = self._scan_unit(run)
             except Exception:
+                if not self.env.context.get("cron_id"):
+                    raise
                 _logger.exception("CRM Guardian scan run %s failed", run.id)
                 self._fail_run(run)
-                Cron._notify_progress(done=done, remaining=0)
-                return
-            if step != "unit":
-                self._commit()
-                if step == "busy":
-                    self._yield_worker(minutes=1)
-                Cron._notify_progress(done=done, remaining=0)
-                return
-            done += 1
-            Cron._notify_progress(done=done, remaining=run._remaining_lines())
+                return done, "failed"
             self._commit()
-        # the worker's time window is spent: let it ping its watchdog and come back
-        self._yield_worker()
-        Cron._notify_progress(done=done, remaining=0 if not done else run._remaining_lines())
+            if step != "unit":
+                return done, step
+            done += 1
+        return done, "budget"
 
     @api.model
     def _scan(self, checks=None, now=None):

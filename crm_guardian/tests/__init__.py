@@ -15,3 +15,4 @@ from . import test_crm_guardian_systray
 from . import test_crm_guardian_scan_reopen
 from . import test_crm_guardian_scan_incremental
 from . import test_crm_guardian_dashboard_perf
+from . import test_crm_guardian_scan_run
