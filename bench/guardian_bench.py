@@ -511,8 +511,8 @@ def run_figures(env, last_run):
     cr.rollback()  # a fresh snapshot
     cr.execute(
         """SELECT r.id, EXTRACT(EPOCH FROM r.finished - r.started), r.calls, r.units,
-                  SUM(l.created_count), SUM(l.updated_count), SUM(l.resolved_count),
-                  SUM(l.records_read)
+                  COALESCE(SUM(l.created_count), 0), COALESCE(SUM(l.updated_count), 0),
+                  COALESCE(SUM(l.resolved_count), 0), COALESCE(SUM(l.records_read), 0)
              FROM crm_guardian_scan_run r JOIN crm_guardian_scan_run_line l ON l.run_id = r.id
             WHERE r.id > %s GROUP BY r.id ORDER BY r.id LIMIT 1""",
         [last_run],

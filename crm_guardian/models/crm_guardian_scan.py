@@ -550,6 +550,7 @@ class CrmGuardianScan(models.AbstractModel):
         since = self._scan_since(code, rules, signature, line.run_id.scan_date)
         table = SQL.identifier(self.env[self._get_checks()[code]["model"]]._table)
         self.env.cr.execute(SQL("SELECT COALESCE(MAX(id), 0) FROM %s", table))
+        max_id = self.env.cr.fetchone()[0]
         line.write(
             {
                 "state": "running",
@@ -557,7 +558,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "since": since,
                 "signature": signature,
                 "pass_started": self.env.cr.now(),
-                "max_id": self.env.cr.fetchone()[0],
+                "max_id": max_id,
                 "cursor_id": 0,
             }
         )
