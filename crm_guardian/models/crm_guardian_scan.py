@@ -37,8 +37,13 @@ ANALYZE_AFTER_WRITES = 10000
 SCAN_LOCK = 0x43475363616E  # "CGScan"
 SCAN_START_LOCK = 0x434753746172  # "CGStar"
 
-# Source records per unit of work (system parameter crm_guardian.scan_chunk_size)
-DEFAULT_CHUNK = 50000
+# Source records of the first unit of work of a check (system parameter
+# crm_guardian.scan_chunk_size); the next units adapt to last one's speed, aiming at
+# UNIT_TARGET_S seconds, between MIN_CHUNK and MAX_CHUNK records
+DEFAULT_CHUNK = 20000
+UNIT_TARGET_S = 4.0
+MIN_CHUNK = 1000
+MAX_CHUNK = 200000
 
 # A running scan this old is interrupted by the next scheduled call, which starts anew
 RUN_MAX_AGE = timedelta(hours=20)
@@ -531,10 +536,12 @@ class CrmGuardianScan(models.AbstractModel):
         if line.state == "pending":
             self._start_line(line)
         counts = self._scan_line_unit(line)
+        elapsed = time.monotonic() - start
         line.write(
             {
                 "units": line.units + 1,
-                "duration": line.duration + time.monotonic() - start,
+                "duration": line.duration + elapsed,
+                "chunk_size": self._next_chunk_size(line.chunk_size, elapsed),
                 **{fname: line[fname] + counts[fname] for fname in counts},
             }
         )
@@ -578,7 +585,7 @@ class CrmGuardianScan(models.AbstractModel):
         grouped = bool(definition.get("group_field"))
         low, high, read = line.cursor_id, None, 0
         if not grouped:
-            high, read = self._next_range(definition["model"], low)
+            high, read = self._next_range(definition["model"], low, line.chunk_size)
         restriction, scope, changed = self._unit_restriction(code, line.since, low, high, grouped)
         if changed is not None:
             read = changed
@@ -604,11 +611,11 @@ class CrmGuardianScan(models.AbstractModel):
         }
 
     @api.model
-    def _next_range(self, model, low):
+    def _next_range(self, model, low, line_chunk=0):
         """``(high, count)``: the next ``chunk`` source ids after ``low`` end at
         ``high``; ``high`` is None for the last range (open-ended: it also covers the
         findings of deleted records above the last id)."""
-        chunk = self._chunk_size()
+        chunk = self._chunk_size(line_chunk)
         self.env.cr.execute(
             SQL(
                 "SELECT MAX(id), COUNT(*) FROM (SELECT id FROM %s WHERE id > %s ORDER BY id "
@@ -622,16 +629,26 @@ class CrmGuardianScan(models.AbstractModel):
         return (high if count >= chunk else None), count
 
     @api.model
-    def _chunk_size(self):
-        """Source records per unit of work (system parameter
-        ``crm_guardian.scan_chunk_size``; context ``guardian_scan_chunk`` in tests)."""
-        size = self.env.context.get("guardian_scan_chunk") or self.env[
-            "ir.config_parameter"
-        ].get_param("crm_guardian.scan_chunk_size")
+    def _chunk_size(self, line_chunk=0):
+        """Source records per unit of work: the line's own (adapted to its speed, see
+        :meth:`_next_chunk_size`), else the system parameter
+        ``crm_guardian.scan_chunk_size``; context ``guardian_scan_chunk`` in tests."""
+        size = self.env.context.get("guardian_scan_chunk") or line_chunk
+        size = size or self.env["ir.config_parameter"].get_param("crm_guardian.scan_chunk_size")
         try:
             return max(1, int(size or DEFAULT_CHUNK))
         except ValueError:
             return DEFAULT_CHUNK
+
+    @api.model
+    def _next_chunk_size(self, chunk, elapsed):
+        """The size of the line's next range, so that a unit takes about
+        ``UNIT_TARGET_S`` seconds: the margin of the call's budget covers one unit."""
+        chunk = self._chunk_size(chunk)
+        if elapsed <= 0:
+            return chunk
+        wanted = chunk * UNIT_TARGET_S / elapsed
+        return int(max(MIN_CHUNK, min(MAX_CHUNK, wanted, chunk * 2)))
 
     @api.model
     def _unit_restriction(self, code, since, low, high, grouped):

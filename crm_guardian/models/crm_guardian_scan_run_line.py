@@ -36,6 +36,9 @@ class CrmGuardianScanRunLine(models.Model):
         string="Done up to ID", readonly=True, help="Source records up to this id are scanned."
     )
     max_id = fields.Integer(string="Highest ID", readonly=True)
+    chunk_size = fields.Integer(
+        readonly=True, help="Source records of its next unit of work (adapts to its speed)."
+    )
     units = fields.Integer(string="Units of Work", readonly=True)
     records_read = fields.Integer(readonly=True)
     created_count = fields.Integer(string="Created", readonly=True)
