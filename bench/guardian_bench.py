@@ -450,7 +450,7 @@ def cron_scan(env, label):
     )
     started = time.time()
     try:
-        peak_rss, state = watch_run(env, server, last_run)
+        peak_rss, state = watch_run(env, server, last_run, log)
     finally:
         stop(server)
     figures = run_figures(env, last_run)
@@ -461,9 +461,12 @@ def cron_scan(env, label):
     return figures
 
 
-def watch_run(env, server, last_run, timeout=3 * 3600):
-    """Sample the cron worker's memory every second until the run after ``last_run``
-    ends; returns the peak RSS and the run's state."""
+CRON_WORKER = re.compile(r"Worker WorkerCron \((\d+)\) alive")
+
+
+def watch_run(env, server, last_run, log, timeout=3 * 3600):
+    """Sample the cron workers' memory (their pids from the log) every second until the
+    run after ``last_run`` ends; returns the peak RSS and the run's state."""
     from odoo.sql_db import connection_info_for  # noqa: PLC0415 (odoo set up by bench_env)
 
     connection = psycopg2.connect(**connection_info_for(env.cr.dbname)[1])
@@ -472,10 +475,10 @@ def watch_run(env, server, last_run, timeout=3 * 3600):
     try:
         while time.time() < deadline and server.poll() is None:
             time.sleep(1)
-            for child in psutil.Process(server.pid).children(recursive=True):
+            text = log.read_text() if log.exists() else ""
+            for pid in set(CRON_WORKER.findall(text)):
                 try:
-                    if "WorkerCron" in " ".join(child.cmdline()):
-                        peak = max(peak, child.memory_info().rss)
+                    peak = max(peak, psutil.Process(int(pid)).memory_info().rss)
                 except psutil.Error:
                     continue
             with connection.cursor() as cursor:

@@ -434,7 +434,8 @@ class CrmGuardianScan(models.AbstractModel):
         job cursor, which Odoo commits between calls too); elsewhere (a shell, tests)
         the caller's transaction decides."""
         if self.env.context.get("cron_id"):
-            self.env.cr.commit()  # pylint: disable=invalid-commit (a unit of work is done)
+            # a unit of work is done: it must survive the worker
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     @api.model
     def _yield_worker(self, minutes=0):
@@ -957,23 +958,30 @@ class CrmGuardianScan(models.AbstractModel):
 
     @api.model
     def _sync_findings(self, check, vals_list, now, scope=None):
-        """Create, update, reopen and resolve the findings of ``check``, in SQL.
+        """Create, update, reopen and resolve the findings of ``check``, in SQL, in the
+        current transaction (one unit of work: all of it or nothing).
 
-        The scanned values are copied (``COPY``) into a temporary table, then merged
-        into ``crm_guardian_finding`` with four set-based statements: re-open candidates,
-        ``UPDATE`` of the changed ones (a fingerprint of the scanned columns,
-        ``sync_hash``, tells), ``INSERT`` of the new ones, resolution of the missing ones.
-        An ORM create/write per finding costs milliseconds each: minutes at a million.
-
-        Created/updated by: NULL, i.e. the scan (the user who ran it means nothing here, and
-        a user id would cost a foreign-key check per finding written).
+        Contract. ``vals_list``: the complete finding values of the records the unit
+        scanned (``key`` unique per finding; the columns of ``SCANNED_FIELDS`` plus
+        check-specific stored columns, values as the ORM would store them, False for
+        NULL but in booleans). They are copied (``COPY``) into a temporary table, then
+        merged into ``crm_guardian_finding`` with four set-based statements: re-open
+        candidates, ``UPDATE`` of the changed ones (a fingerprint of the scanned
+        columns, ``sync_hash``, tells), ``INSERT`` of the new ones (``ON CONFLICT (key)
+        DO NOTHING``: never twice), resolution of the standing findings of ``check``
+        in ``scope`` whose key was not scanned. Invariants: no ORM computes or
+        constraints run (stored computes of the finding are filled by the checks:
+        ``high_risk``), no mail tracking; created/updated by NULL (the scan: a user id
+        would cost a foreign-key check per finding); the ORM cache of findings is
+        invalidated. An ORM create/write per finding costs milliseconds each.
 
         A dismissed finding is re-opened when its dismissal period ended
         (``dismiss_until <= today``) or when its ``severity_level`` rose above the
         level at dismissal; a message on its chatter says why.
 
-        ``scope``: an SQL condition on the finding ``f``; when given (incremental
-        rescan), only the findings meeting it may be resolved.
+        ``scope``: an SQL condition on the finding ``f``: the findings the unit has
+        shown to be gone (its id range; of an incremental pass, its changed records);
+        None: every finding of the check (a duplicate check's one unit).
         """
         self = self.sudo()
         Finding = self.env["crm.guardian.finding"]

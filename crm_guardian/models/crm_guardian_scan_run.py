@@ -39,10 +39,13 @@ class CrmGuardianScanRun(models.Model):
         help="The time the findings' ages are computed at, the same for every unit of work.",
     )
     duration = fields.Float(
-        string="Duration (s)", readonly=True, help="From start to finish, in seconds."
+        string="Duration (s)",
+        digits=(16, 0),
+        readonly=True,
+        help="From start to finish, in seconds.",
     )
     calls = fields.Integer(
-        string="Worker Calls",
+        string="Calls",
         readonly=True,
         help="Calls of the scheduled action that worked on it.",
     )

@@ -46,7 +46,10 @@ class CrmGuardianScanRunLine(models.Model):
     resolved_count = fields.Integer(string="Resolved", readonly=True)
     reopened_count = fields.Integer(string="Re-opened", readonly=True)
     duration = fields.Float(
-        string="Duration (s)", readonly=True, help="Time spent in its units of work, in seconds."
+        string="Duration (s)",
+        digits=(16, 1),
+        readonly=True,
+        help="Time spent in its units of work, in seconds.",
     )
 
     def _selection_check(self):
