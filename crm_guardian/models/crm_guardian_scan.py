@@ -347,7 +347,23 @@ class CrmGuardianScan(models.AbstractModel):
             # the window is spent, or another worker scans: end the job for now and
             # come back at the worker's next wake-up
             self._yield_worker(minutes=1 if step == "busy" else 0)
+        elif step == "finished" and run.trigger != "cron" and self._nightly_due():
+            # a queued Scan Now finished while the nightly scan is due: start it now,
+            # Odoo would otherwise reschedule the job to tomorrow
+            nightly = self._cron_run()
+            if nightly:
+                self._commit()
+                Cron._notify_progress(done=max(done, 1), remaining=nightly._remaining_lines())
+                return
         Cron._notify_progress(done=done, remaining=0)
+
+    @api.model
+    def _nightly_due(self):
+        """Whether this call is the scheduled scan's job and its regular time has come."""
+        cron = self.env.ref("crm_guardian.ir_cron_crm_guardian_scan", raise_if_not_found=False)
+        if not cron or self.env.context.get("cron_id") != cron.id:
+            return False
+        return cron.nextcall <= fields.Datetime.now()
 
     @api.model
     def _scan_units(self, run, budget):
@@ -463,10 +479,10 @@ class CrmGuardianScan(models.AbstractModel):
 
     @api.model
     def _cron_run(self):
-        """The run this cron call works on: the running one, or a new full run when
-        none ran since the job's last completion (``lastcall``: a run that failed
-        in this period is not restarted before the next). A running run older than
-        ``RUN_MAX_AGE`` is interrupted and replaced."""
+        """The run this cron call works on: the running one, or a new full run when no
+        scheduled run started since the job's last completion (``lastcall``: a run
+        that failed in this period is not restarted before the next). A running run
+        older than ``RUN_MAX_AGE`` is interrupted and replaced."""
         Run = self.env["crm.guardian.scan.run"]
         now = fields.Datetime.now()
         self._lock_start()
@@ -478,7 +494,9 @@ class CrmGuardianScan(models.AbstractModel):
             run.calls += 1
             return run
         lastcall = self.env.context.get("lastcall")
-        if lastcall and Run.search_count([("started", ">=", lastcall)], limit=1):
+        if lastcall and Run.search_count(
+            [("trigger", "=", "cron"), ("started", ">=", lastcall)], limit=1
+        ):
             return Run
         run = self._create_run(None, now, "cron")
         run.calls = 1
