@@ -551,6 +551,10 @@ class CrmGuardianScan(models.AbstractModel):
         if not line:
             self._finish_run(run)
             return "finished"
+        if line.check not in self._get_checks():
+            # its addon was uninstalled during the run: nothing to scan
+            line.write({"state": "done", "finished": fields.Datetime.now()})
+            return "unit"
         start = time.monotonic()
         if line.state == "pending":
             self._start_line(line)

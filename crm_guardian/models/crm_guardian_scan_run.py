@@ -44,11 +44,7 @@ class CrmGuardianScanRun(models.Model):
         readonly=True,
         help="From start to finish, in seconds.",
     )
-    calls = fields.Integer(
-        string="Calls",
-        readonly=True,
-        help="Calls of the scheduled action that worked on it.",
-    )
+    calls = fields.Integer(readonly=True, help="Calls of the scheduled action that worked on it.")
     units = fields.Integer(string="Units of Work", readonly=True)
     error = fields.Text(readonly=True)
     line_ids = fields.One2many("crm.guardian.scan.run.line", "run_id", string="Checks")
