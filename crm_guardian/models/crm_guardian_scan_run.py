@@ -45,7 +45,7 @@ class CrmGuardianScanRun(models.Model):
         help="From start to finish, in seconds.",
     )
     calls = fields.Integer(readonly=True, help="Calls of the scheduled action that worked on it.")
-    units = fields.Integer(string="Units of Work", readonly=True)
+    units = fields.Integer(readonly=True, help="Units of work done (committed one by one).")
     error = fields.Text(readonly=True)
     line_ids = fields.One2many("crm.guardian.scan.run.line", "run_id", string="Checks")
     progress = fields.Float(compute="_compute_progress", help="Share of the checks done, in %.")
@@ -59,6 +59,14 @@ class CrmGuardianScanRun(models.Model):
             "CREATE UNIQUE INDEX IF NOT EXISTS crm_guardian_scan_run_one_running_idx "
             "ON crm_guardian_scan_run ((true)) WHERE state = 'running'"
         )
+
+    @api.depends("started")
+    def _compute_display_name(self):
+        for run in self:
+            run.display_name = self.env._(
+                "Scan of %(date)s",
+                date=format_datetime(self.env, run.started, dt_format="short"),
+            )
 
     @api.depends("line_ids.state", "line_ids.cursor_id", "line_ids.max_id", "state")
     def _compute_progress(self):

@@ -39,8 +39,8 @@ class CrmGuardianScanRunLine(models.Model):
     chunk_size = fields.Integer(
         readonly=True, help="Source records of its next unit of work (adapts to its speed)."
     )
-    units = fields.Integer(string="Units of Work", readonly=True)
-    records_read = fields.Integer(readonly=True)
+    units = fields.Integer(readonly=True, help="Units of work done (committed one by one).")
+    records_read = fields.Integer(string="Read", readonly=True, help="Source records read.")
     created_count = fields.Integer(string="Created", readonly=True)
     updated_count = fields.Integer(string="Updated", readonly=True)
     resolved_count = fields.Integer(string="Resolved", readonly=True)
