@@ -685,13 +685,21 @@ class CrmGuardianScan(models.AbstractModel):
                 return [], None, None
             return self._incremental_group_domain(code, since)
         id_range = [("id", ">", low)] + ([("id", "<=", high)] if high else [])
-        range_sql = SQL("f.res_id > %s", low)
-        if high:
-            range_sql = SQL("%s AND f.res_id <= %s", range_sql, high)
+        range_sql = self._range_sql("f", low, high)
         if not since:
             return [id_range], range_sql, None
-        domain, scope, changed = self._incremental_domain(code, id_range, since)
+        domain, scope, changed = self._incremental_domain(
+            code, id_range, since, self._range_sql("d", low, high)
+        )
         return [id_range, domain], SQL("(%s AND %s)", range_sql, scope), changed
+
+    @api.model
+    def _range_sql(self, alias, low, high):
+        """SQL: the finding ``alias``'s record id is in the range ``(low, high]``."""
+        res_id = SQL.identifier(alias, "res_id")
+        if high:
+            return SQL("%s > %s AND %s <= %s", res_id, low, res_id, high)
+        return SQL("%s > %s", res_id, low)
 
     @api.model
     def _finish_run(self, run):
@@ -761,14 +769,14 @@ class CrmGuardianScan(models.AbstractModel):
         return last - INCREMENTAL_MARGIN
 
     @api.model
-    def _incremental_domain(self, code, id_range, since):
+    def _incremental_domain(self, code, id_range, since, deleted_range=None):
         """The records of ``id_range`` that may have changed since ``since``
         (:meth:`_changed_domain`). An unchanged record cannot newly match on the same
         day: thresholds count whole days (see ``_day_cutoff``), and the first scan of a
         day is full. Unchanged records keep their standing findings as they are: same
         day, same data, same values. Returns the domain, the scope of findings the sync
-        may resolve (those of changed records, or of deleted ones) and the number of
-        changed records.
+        may resolve (those of changed records, or of deleted ones: among the findings
+        ``d`` meeting ``deleted_range``) and the number of changed records.
         """
         Model = self.env[self._get_checks()[code]["model"]]
         changed_ids = self._changed_ids(
@@ -781,7 +789,9 @@ class CrmGuardianScan(models.AbstractModel):
                     UNION ALL
                    SELECT d.res_id FROM crm_guardian_finding d
                     WHERE d.%(check_column)s = %(check)s AND d.state IN ('open', 'dismissed')
+                      AND %(deleted_range)s
                       AND NOT EXISTS (SELECT 1 FROM %(table)s r WHERE r.id = d.res_id))""",
+            deleted_range=deleted_range or SQL("TRUE"),
             changed=changed_ids,
             check_column=SQL.identifier("check"),
             check=code,
