@@ -21,6 +21,14 @@ SQL, seconds even at a million rows), then measures in the same run:
   list for the same user (baseline); in a fresh process, as an Odoo worker serving them
   (``--pages-only`` measures these alone, on the findings of an earlier run).
 
+``--cron`` runs the real scheduled scan instead, as production does: ``odoo-bin
+--workers=2 --max-cron-threads=1`` with Odoo's default limits (HTTP port
+``GUARDIAN_BENCH_CRON_PORT``, 8270 by default), the nightly scan made due, on no findings
+(first scan), then again with the findings standing (second scan, full). It reports the
+cron calls, the longest call (real and CPU time, from the scan's log line per call), the
+cron worker's peak memory (RSS, sampled every second), workers killed, and each run's
+duration and rows written, next to the plain read.
+
 Figures go to stdout and bench/results/guardian-<leads>.json. Machines are noisy: compare
 ratios, and run twice.
 """
@@ -29,14 +37,20 @@ import argparse
 import json
 import os
 import random
+import re
+import signal
 import subprocess
 import sys
+import time
 from datetime import timedelta
 
+import psutil
 import psycopg2
 from bench_common import REPO, bench_env, report, timed
 
 DB = os.environ.get("GUARDIAN_BENCH_DB", "guardian_bench")
+CRON_PORT = int(os.environ.get("GUARDIAN_BENCH_CRON_PORT", "8270"))
+ODOO_BIN = os.environ.get("ODOO_BIN", "/opt/odoo18/odoo-bin")
 
 
 # ----------------------------------------------------------------------
@@ -366,6 +380,176 @@ def measure_pages(env):
     return figures
 
 
+# ----------------------------------------------------------------------
+# The scheduled scan in a multi-worker server (--cron)
+# ----------------------------------------------------------------------
+
+CALL_LINE = re.compile(
+    r"CRM Guardian scan run (\d+): (\d+) units in this call, ([\d.]+) s real, ([\d.]+) s CPU"
+)
+
+
+def measure_cron(env):
+    """Two nightly scans by the real cron worker: the first (no finding), the second
+    (findings standing, rules' scan state cleared: a full pass)."""
+    cr = env.cr
+    figures = {}
+
+    def plain_read():
+        for query in PLAIN_READ:
+            cr.execute(query)
+            cr.fetchall()
+
+    figures["plain_read_s"], _ = timed(plain_read, repeat=3)
+    cr.execute("DELETE FROM crm_guardian_finding")
+    cr.execute("DELETE FROM crm_guardian_scan_run")
+    cr.commit()
+    vacuum(env, "crm_guardian_finding")
+    for label in ("first", "second"):
+        cr.execute("UPDATE crm_guardian_rule SET last_scan_date = NULL")
+        cr.commit()
+        run = cron_scan(env, label)
+        figures.update({f"{label}_{key}": value for key, value in run.items()})
+        figures[f"{label}_scan_vs_plain_read"] = run["run_s"] / figures["plain_read_s"]
+    return figures
+
+
+def cron_scan(env, label):
+    """Make the nightly scan due, serve the database with ``odoo-bin`` as production
+    does, wait for the run to end; the figures of the run and of its calls."""
+    cr = env.cr
+    cron = env.ref("crm_guardian.ir_cron_crm_guardian_scan")
+    cr.execute(
+        """UPDATE ir_cron SET active = true, failure_count = 0, first_failure_date = NULL,
+                  nextcall = (now() at time zone 'UTC') - interval '1 minute', lastcall = NULL
+            WHERE id = %s""",
+        [cron.id],
+    )
+    cr.execute("DELETE FROM ir_cron_trigger WHERE cron_id = %s", [cron.id])
+    cr.execute("SELECT COALESCE(MAX(id), 0) FROM crm_guardian_scan_run")
+    last_run = cr.fetchone()[0]
+    cr.commit()
+    log = REPO / ".odoo" / f"cron-{DB}-{label}.log"
+    log.unlink(missing_ok=True)
+    config_file = REPO / ".odoo" / f"bench-{DB}.conf"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            ODOO_BIN,
+            "-c",
+            str(config_file),
+            "-d",
+            DB,
+            "--workers=2",
+            "--max-cron-threads=1",
+            f"--http-port={CRON_PORT}",
+            f"--gevent-port={CRON_PORT + 3}",
+            f"--logfile={log}",
+            "--log-level=info",
+        ]
+    )
+    started = time.time()
+    try:
+        peak_rss, state = watch_run(env, server, last_run, log)
+    finally:
+        stop(server)
+    figures = run_figures(env, last_run)
+    figures.update(call_figures(log.read_text()))
+    figures["state"] = state
+    figures["peak_cron_worker_rss_mb"] = peak_rss / 2**20
+    figures["wall_s"] = time.time() - started
+    return figures
+
+
+CRON_WORKER = re.compile(r"Worker WorkerCron \((\d+)\) alive")
+
+
+def watch_run(env, server, last_run, log, timeout=3 * 3600):
+    """Sample the cron workers' memory (their pids from the log) every second until the
+    run after ``last_run`` ends; returns the peak RSS and the run's state."""
+    from odoo.sql_db import connection_info_for  # noqa: PLC0415 (odoo set up by bench_env)
+
+    connection = psycopg2.connect(**connection_info_for(env.cr.dbname)[1])
+    connection.autocommit = True
+    peak, state, deadline = 0, None, time.time() + timeout
+    try:
+        while time.time() < deadline and server.poll() is None:
+            time.sleep(1)
+            text = log.read_text() if log.exists() else ""
+            for pid in set(CRON_WORKER.findall(text)):
+                try:
+                    peak = max(peak, psutil.Process(int(pid)).memory_info().rss)
+                except psutil.Error:
+                    continue
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT state FROM crm_guardian_scan_run WHERE id > %s ORDER BY id LIMIT 1",
+                    [last_run],
+                )
+                row = cursor.fetchone()
+            state = row and row[0]
+            if state and state != "running":
+                break
+    finally:
+        connection.close()
+    return peak, state
+
+
+def stop(server):
+    """Odoo's signal handler needs a second SIGTERM to stop a busy server."""
+    for _attempt in range(2):
+        if server.poll() is not None:
+            return
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            continue
+    server.kill()
+    server.wait()
+
+
+def run_figures(env, last_run):
+    cr = env.cr
+    cr.rollback()  # a fresh snapshot
+    cr.execute(
+        """SELECT r.id, EXTRACT(EPOCH FROM r.finished - r.started), r.calls, r.units,
+                  COALESCE(SUM(l.created_count), 0), COALESCE(SUM(l.updated_count), 0),
+                  COALESCE(SUM(l.resolved_count), 0), COALESCE(SUM(l.records_read), 0)
+             FROM crm_guardian_scan_run r JOIN crm_guardian_scan_run_line l ON l.run_id = r.id
+            WHERE r.id > %s GROUP BY r.id ORDER BY r.id LIMIT 1""",
+        [last_run],
+    )
+    run_id, duration, calls, units, created, updated, resolved, read = cr.fetchone()
+    return {
+        "run_id": run_id,
+        "run_s": float(duration or 0),
+        "run_calls": calls,
+        "units": units,
+        "rows_written": int(created + updated + resolved),
+        "created": int(created),
+        "updated": int(updated),
+        "resolved": int(resolved),
+        "records_read": int(read),
+    }
+
+
+def call_figures(log_text):
+    calls = [
+        (int(units), float(real), float(cpu))
+        for _run, units, real, cpu in CALL_LINE.findall(log_text)
+    ]
+    return {
+        "calls": len(calls),
+        "calls_with_units": sum(1 for units, _real, _cpu in calls if units),
+        "longest_call_real_s": max((real for _u, real, _c in calls), default=0.0),
+        "longest_call_cpu_s": max((cpu for _u, _r, cpu in calls), default=0.0),
+        "workers_killed": log_text.count("timeout after"),
+        "cpu_limit_reached": log_text.count("CPU time limit"),
+        "memory_limit_reached": log_text.count("virtual memory limit"),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=100_000)
@@ -378,8 +562,21 @@ def main():
         help="measure the dashboard and the first page only, on the findings of an earlier "
         "run (a fresh process, as an Odoo worker serving them)",
     )
+    parser.add_argument(
+        "--cron",
+        action="store_true",
+        help="run the real scheduled scan in a multi-worker odoo-bin with default limits",
+    )
     args = parser.parse_args()
 
+    if args.cron:
+        with bench_env(DB, "crm_guardian", 8269) as env:
+            generate(env, args.leads, args.partners, args.invoices, args.quotations)
+            env.cr.commit()
+            figures = measure_cron(env)
+        figures.update(vars(args))
+        report(figures, f"guardian-{args.leads}-cron")
+        return
     if args.pages_only:
         with bench_env(DB, "crm_guardian", 8269) as env:
             report(measure_pages(env), f"guardian-{args.leads}-pages")

@@ -26,6 +26,7 @@
         "views/crm_guardian_wizard_views.xml",
         "views/crm_guardian_rule_views.xml",
         "views/crm_guardian_section_views.xml",
+        "views/crm_guardian_scan_run_views.xml",
         "views/crm_guardian_menus.xml",
         "views/crm_guardian_alert_views.xml",
         "views/res_config_settings_views.xml",

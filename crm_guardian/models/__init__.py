@@ -1,5 +1,7 @@
 from . import crm_guardian_scan
 from . import crm_guardian_scan_checks
+from . import crm_guardian_scan_run
+from . import crm_guardian_scan_run_line
 from . import crm_guardian_rule
 from . import crm_guardian_record_access
 from . import crm_guardian_finding

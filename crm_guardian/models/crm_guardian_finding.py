@@ -315,13 +315,14 @@ class CrmGuardianFinding(models.Model):
 
     @api.model
     def action_scan_now(self, checks=None):
-        """Manual scan, for the Manage group (the scan itself runs as superuser)."""
+        """Scan Now, for the Manage group: queues the scan for the scheduled action
+        (it runs as superuser, in the background) and returns a notification."""
         self.env["crm.guardian.rule"].check_access("write")
-        self.env["crm.guardian.scan"]._scan(checks=checks)
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crm_guardian.crm_guardian_finding_action"
+        return (
+            self.env["crm.guardian.scan"]
+            .with_context(guardian_requested_by=self.env.uid)
+            ._enqueue_scan(checks=checks)
         )
-        return action
 
     def action_view_record(self):
         """Open the finding's record (a duplicate group: its first readable member)."""

@@ -126,5 +126,4 @@ class CrmGuardianRule(models.Model):
 
     def action_scan(self):
         checks = list(set(self.mapped("check"))) or None
-        self.env["crm.guardian.finding"].action_scan_now(checks=checks)
-        return True
+        return self.env["crm.guardian.finding"].action_scan_now(checks=checks)

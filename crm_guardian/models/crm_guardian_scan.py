@@ -3,13 +3,20 @@ import hashlib
 import io
 import logging
 import math
+import resource
+import time
+import traceback
+import weakref
 from datetime import timedelta
 
+import psutil
 from markupsafe import escape
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 from odoo.osv import expression
-from odoo.tools import SQL, format_date
+from odoo.service.server import memory_info
+from odoo.tools import SQL, config, format_date
 
 _logger = logging.getLogger(__name__)
 
@@ -19,28 +26,38 @@ _logger = logging.getLogger(__name__)
 # return their own ratio (expiring quotations, incomplete data, duplicate groups).
 RATIO_CAP = 3.0
 
-INCREMENTAL_CHECKS = (
-    "stale_lead",
-    "quotation_followup",
-    "quotation_draft",
-    "quotation_expiring",
-    "invoice_overdue",
-    "conversion_gap",
-    "lead_incomplete",
-    "customer_incomplete",
-    "company_no_email_contact",
-    "lead_duplicate_email",
-    "lead_duplicate_phone",
-    "partner_duplicate_email",
-    "company_duplicate_name",
-    "quotation_signature",
-)
-
 # work_mem of the scan's transaction (see CrmGuardianScan._scan)
 SCAN_WORK_MEM = "128MB"
 
 # Findings written by a scan above which it refreshes the table's statistics
 ANALYZE_AFTER_WRITES = 10000
+
+# Advisory lock keys: the scan's units of work (one transaction at a time), and the
+# start of a run (check for a running one, then create)
+SCAN_LOCK = 0x43475363616E  # "CGScan"
+SCAN_START_LOCK = 0x434753746172  # "CGStar"
+
+# Source records of the first unit of work of a check (system parameter
+# crm_guardian.scan_chunk_size); the next units adapt to last one's speed, aiming at
+# UNIT_TARGET_S seconds, between MIN_CHUNK and MAX_CHUNK records
+DEFAULT_CHUNK = 20000
+UNIT_TARGET_S = 4.0
+MIN_CHUNK = 1000
+MAX_CHUNK = 200000
+
+# A running scan this old is interrupted by the next scheduled call, which starts anew
+RUN_MAX_AGE = timedelta(hours=20)
+
+# A cron worker pings its watchdog, then sleeps up to 60 + 9 s before running its jobs
+# (odoo/service/server.py, WorkerCron.sleep): the jobs get the real-time limit less this
+CRON_SLEEP_MAX = 70
+# Share of that window (and of the CPU time left) that the calls of one job may use: the
+# rest is the margin for the unit in flight when it runs out
+BUDGET_SHARE = 0.5
+# ... and of the soft memory limit a worker may reach before a call stops
+MEMORY_SHARE = 0.5
+# Without any real-time limit, a call stops after this many seconds all the same
+UNLIMITED_CALL_S = 300
 
 # Safety margin of an incremental rescan (see CrmGuardianScan._scan_since)
 INCREMENTAL_MARGIN = timedelta(hours=1)
@@ -68,6 +85,71 @@ SCANNED_FIELDS = (
 )
 # risk score from which a finding counts as high risk (dashboard cards, filter)
 HIGH_RISK = 50
+
+# Start of the time window of a cron job's calls in this worker, by job cursor (the
+# calls of one job share it: see ScanBudget)
+_WINDOWS = weakref.WeakKeyDictionary()
+
+
+class ScanBudget:
+    """What one call of the scan may use of the worker's limits, checked before each unit.
+
+    Odoo runs up to 10 calls of a job back to back in one cron worker, all under the
+    watchdog pinged before the worker slept: the job's real time is the limit
+    (``limit_time_real_cron``, else ``limit_time_real``) less ``CRON_SLEEP_MAX``, counted
+    from the job's first call (same cursor). Calls stop once ``BUDGET_SHARE`` of that
+    window is spent, or of the CPU time left under ``RLIMIT_CPU`` (set per unit of work
+    of the worker), or when the worker's memory passes ``MEMORY_SHARE`` of the soft
+    limit; the rest is the margin for the unit in flight. Outside a cron worker's job
+    (a shell, tests) the window starts with the call. ``max_units`` caps the units.
+    """
+
+    def __init__(self, cr, cron=False, max_units=None):
+        now = self.call_start = time.monotonic()
+        self.cpu_start = self._cpu_used()
+        start = _WINDOWS.setdefault(cr, now) if cron else now
+        limit = self._real_limit()
+        window = max(limit * 0.1, limit - CRON_SLEEP_MAX) * BUDGET_SHARE if limit else None
+        self.real_deadline = start + (window or UNLIMITED_CALL_S)
+        self.cpu_deadline = self._cpu_deadline()
+        soft = config["limit_memory_soft"]
+        self.memory_limit = soft * MEMORY_SHARE if soft else None
+        self.max_units = max_units
+
+    @staticmethod
+    def _real_limit():
+        cron_limit = config["limit_time_real_cron"]
+        if cron_limit and cron_limit > 0:
+            return cron_limit
+        return config["limit_time_real"] if config["limit_time_real"] > 0 else None
+
+    @staticmethod
+    def _cpu_used():
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    def _cpu_deadline(self):
+        soft, _hard = resource.getrlimit(resource.RLIMIT_CPU)
+        if soft == resource.RLIM_INFINITY:
+            return None
+        used = self._cpu_used()
+        return used + max(0.0, soft - used) * BUDGET_SHARE
+
+    def spent(self):
+        """Real and CPU seconds since this call started."""
+        return time.monotonic() - self.call_start, self._cpu_used() - self.cpu_start
+
+    def allows(self, done):
+        """Whether another unit may start, ``done`` units into this call."""
+        if self.max_units is not None and done >= self.max_units:
+            return False
+        if time.monotonic() >= self.real_deadline:
+            return False
+        if self.cpu_deadline is not None and self._cpu_used() >= self.cpu_deadline:
+            return False
+        if self.memory_limit and memory_info(psutil.Process()) > self.memory_limit:
+            return False
+        return True
 
 
 class CrmGuardianScan(models.AbstractModel):
@@ -105,36 +187,42 @@ class CrmGuardianScan(models.AbstractModel):
                 "section": "rescue",
                 "model": "crm.lead",
                 "sequence": 10,
+                "incremental": True,
             },
             "quotation_followup": {
                 "name": self.env._("Quotation sent, not followed up"),
                 "section": "rescue",
                 "model": "sale.order",
                 "sequence": 20,
+                "incremental": True,
             },
             "quotation_draft": {
                 "name": self.env._("Draft quotation never sent"),
                 "section": "rescue",
                 "model": "sale.order",
                 "sequence": 30,
+                "incremental": True,
             },
             "quotation_expiring": {
                 "name": self.env._("Quotation expiring soon"),
                 "section": "rescue",
                 "model": "sale.order",
                 "sequence": 40,
+                "incremental": True,
             },
             "invoice_overdue": {
                 "name": self.env._("Overdue customer invoice"),
                 "section": "rescue",
                 "model": "account.move",
                 "sequence": 50,
+                "incremental": True,
             },
             "conversion_gap": {
                 "name": self.env._("Conversion gap"),
                 "section": "rescue",
                 "model": "crm.lead",
                 "sequence": 60,
+                "incremental": True,
                 "watch": ("partner_id",),
             },
             "lead_incomplete": {
@@ -142,18 +230,21 @@ class CrmGuardianScan(models.AbstractModel):
                 "section": "incomplete",
                 "model": "crm.lead",
                 "sequence": 110,
+                "incremental": True,
             },
             "customer_incomplete": {
                 "name": self.env._("Customer missing email or phone"),
                 "section": "incomplete",
                 "model": "res.partner",
                 "sequence": 120,
+                "incremental": True,
             },
             "company_no_email_contact": {
                 "name": self.env._("Company without a contact with an email"),
                 "section": "incomplete",
                 "model": "res.partner",
                 "sequence": 130,
+                "incremental": True,
                 "watch": ("child_ids",),
             },
             "lead_duplicate_email": {
@@ -161,6 +252,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "section": "duplicates",
                 "model": "crm.lead",
                 "sequence": 210,
+                "incremental": True,
                 "group_field": "email_normalized",
             },
             "lead_duplicate_phone": {
@@ -168,6 +260,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "section": "duplicates",
                 "model": "crm.lead",
                 "sequence": 220,
+                "incremental": True,
                 "group_field": "phone_sanitized",
             },
             "partner_duplicate_email": {
@@ -175,6 +268,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "section": "duplicates",
                 "model": "res.partner",
                 "sequence": 230,
+                "incremental": True,
                 "group_field": "email_normalized",
             },
             "company_duplicate_name": {
@@ -182,6 +276,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "section": "duplicates",
                 "model": "res.partner",
                 "sequence": 240,
+                "incremental": True,
                 "group_field": "guardian_name_key",
             },
             "quotation_signature": {
@@ -189,10 +284,9 @@ class CrmGuardianScan(models.AbstractModel):
                 "section": "contracts",
                 "model": "sale.order",
                 "sequence": 410,
+                "incremental": True,
             },
         }
-        for code in INCREMENTAL_CHECKS:
-            checks[code]["incremental"] = True
         return checks
 
     @api.model
@@ -219,64 +313,411 @@ class CrmGuardianScan(models.AbstractModel):
         return list(self._get_sections().items())
 
     # ------------------------------------------------------------
-    # SCAN
+    # SCAN RUNS: units of work, committed one by one
     # ------------------------------------------------------------
 
     @api.model
     def _cron_scan(self):
-        self._scan()
+        """The scheduled action: continue the running scan, or start the nightly one,
+        and do its units of work, each committed, until this call's budget is spent
+        (:class:`ScanBudget`). Odoo calls it again while it reports work remaining
+        (``ir.cron._notify_progress``); a worker killed in a unit loses that unit only.
+        A unit that raises marks the run failed (the next period starts a new one)."""
+        self = self.sudo()
+        Cron = self.env["ir.cron"]
+        budget = self._call_budget()
+        run = self._cron_run()
+        if not run:
+            Cron._notify_progress(done=0, remaining=0)
+            return
+        self._commit()
+        done, step = self._scan_units(run, budget)
+        _logger.info(
+            "CRM Guardian scan run %s: %s units in this call, %.1f s real, %.1f s CPU (%s)",
+            run.id,
+            done,
+            *budget.spent(),
+            step,
+        )
+        if step == "budget" and done:
+            # work left: Odoo calls again at once (same worker, same watchdog window)
+            Cron._notify_progress(done=done, remaining=run._remaining_lines())
+            return
+        if step in ("budget", "busy"):
+            # the window is spent, or another worker scans: end the job for now and
+            # come back at the worker's next wake-up
+            self._yield_worker(minutes=1 if step == "busy" else 0)
+        elif step == "finished" and run.trigger != "cron" and self._nightly_due():
+            # a queued Scan Now finished while the nightly scan is due: start it now,
+            # Odoo would otherwise reschedule the job to tomorrow
+            nightly = self._cron_run()
+            if nightly:
+                self._commit()
+                Cron._notify_progress(done=max(done, 1), remaining=nightly._remaining_lines())
+                return
+        Cron._notify_progress(done=done, remaining=0)
+
+    @api.model
+    def _nightly_due(self):
+        """Whether this call is the scheduled scan's job and its regular time has come."""
+        cron = self.env.ref("crm_guardian.ir_cron_crm_guardian_scan", raise_if_not_found=False)
+        if not cron or self.env.context.get("cron_id") != cron.id:
+            return False
+        return cron.nextcall <= fields.Datetime.now()
+
+    @api.model
+    def _scan_units(self, run, budget):
+        """Do units of ``run`` while ``budget`` allows, committing each. Returns the
+        units done and why it stopped: ``budget``, ``busy``, ``finished`` or ``failed``."""
+        done = 0
+        while budget.allows(done):
+            try:
+                step = self._scan_unit(run)
+            except Exception:
+                if not self.env.context.get("cron_id"):
+                    raise
+                _logger.exception("CRM Guardian scan run %s failed", run.id)
+                self._fail_run(run)
+                return done, "failed"
+            self._commit()
+            if step != "unit":
+                return done, step
+            done += 1
+        return done, "budget"
 
     @api.model
     def _scan(self, checks=None, now=None):
-        """Run ``checks`` (all by default) and sync the findings.
+        """Scan ``checks`` (all by default) in this transaction, in one go: the same units
+        of work as the scheduled scan, without commits (tests, demo data, small
+        databases). Returns ``{check: {"created", "updated", "resolved", "reopened"}}``.
+        Raises a UserError while another scan runs."""
+        self = self.sudo()
+        self._lock_start()
+        if self.env["crm.guardian.scan.run"].search_count([("state", "=", "running")], limit=1):
+            raise UserError(self.env._("A scan is already running; try again when it is done."))
+        run = self._create_run(checks, now or fields.Datetime.now(), "direct")
+        while (step := self._scan_unit(run)) == "unit":
+            pass
+        if step == "busy":
+            raise UserError(self.env._("Another scan is running; try again when it is done."))
+        return run._result()
 
-        Creates new findings, updates changed ones, reopens resolved ones that match
-        again and resolves the ones that no longer match. Running it twice changes
-        nothing. Returns ``{check: {"created": n, "updated": n, "resolved": n}}``.
-
-        Checks marked ``incremental`` are rescanned incrementally on the day of their
-        last scan, when their rules did not change since (see :meth:`_scan_since`).
-        """
-        # superuser: the scan sees every record; the cache holds the changed records
-        # of an incremental rescan, shared by the checks of a model
-        self = self.sudo().with_context(guardian_changed_ids={})
-        now = now or fields.Datetime.now()
-        # "id NOT IN (subquery)" (Odoo's "not any" on a one2many) is fast only while
-        # PostgreSQL can hash the subquery in work_mem (4 MB by default: about 100,000
-        # ids); beyond, it re-reads the subquery for every row, quadratic (hours at a
-        # million leads). For this transaction only.
-        self.env.cr.execute(SQL("SET LOCAL work_mem = %s", SCAN_WORK_MEM))
-        definitions = self._get_checks()
-        codes = [code for code in (checks or definitions) if code in definitions]
-        Cron = self.env["ir.cron"]
-        Rule = self.env["crm.guardian.rule"]
-        result = {}
-        for done, code in enumerate(codes):
-            Cron._notify_progress(done=done, remaining=len(codes) - done)
-            rules = Rule.search([("check", "=", code)], order="sequence, id")
-            signature = self._rules_signature(code, rules)
-            since = self._scan_since(code, rules, signature, now)
-            scope = None
-            vals_list = []
-            for rule, domain in self._get_rule_domains(code, rules):
-                if since:
-                    domain, scope = self._incremental_domain(code, domain, since)
-                vals_list += self._run_check(code, rule, domain, now)
-            result[code] = self._sync_findings(code, vals_list, now, scope=scope)
-            self._store_scan_state(rules, signature, now)
-            _logger.info(
-                "CRM Guardian check %s (%s): %s",
-                code,
-                f"incremental since {since}" if since else "full",
-                result[code],
+    @api.model
+    def _enqueue_scan(self, checks=None):
+        """Scan Now: queue a run of ``checks`` for the scheduled action (``_trigger``) and
+        return a notification (client action); says so when a scan already runs."""
+        self = self.sudo()
+        Run = self.env["crm.guardian.scan.run"]
+        cron = self.env.ref("crm_guardian.ir_cron_crm_guardian_scan", raise_if_not_found=False)
+        if not cron or not cron.active:
+            return self._notification(
+                self.env._(
+                    "The scheduled action 'CRM Guardian: nightly scan' is archived: "
+                    "activate it to scan."
+                ),
+                "warning",
             )
-        Cron._notify_progress(done=len(codes), remaining=0)
-        written = sum(sum(counts.values()) for counts in result.values())
+        self._lock_start()
+        running = Run.search([("state", "=", "running")], limit=1)
+        if running:
+            return self._notification(Run._status_text(), "warning")
+        self._create_run(checks, fields.Datetime.now(), "manual")
+        cron._trigger()
+        return self._notification(
+            self.env._(
+                "The scan is queued: it runs in the background, in steps. The dashboard "
+                "shows its progress; Configuration > Scan History its details."
+            ),
+            "info",
+        )
+
+    @api.model
+    def _notification(self, message, kind):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("CRM Guardian scan"),
+                "message": message,
+                "type": kind,
+                "sticky": False,
+            },
+        }
+
+    @api.model
+    def _commit(self):
+        """Commit the unit of work done, in a cron job (``cron_id`` in the context: Odoo's
+        job cursor, which Odoo commits between calls too); elsewhere (a shell, tests)
+        the caller's transaction decides."""
+        if self.env.context.get("cron_id"):
+            # a unit of work is done: it must survive the worker
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    @api.model
+    def _yield_worker(self, minutes=0):
+        """End the cron job for now, to continue at the worker's next wake-up: a trigger
+        (``_notifydb`` wakes the workers at once), since a job reported done is
+        rescheduled to its next interval."""
+        cron = self.env.ref("crm_guardian.ir_cron_crm_guardian_scan", raise_if_not_found=False)
+        if cron and self.env.context.get("cron_id") == cron.id:
+            cron._trigger(fields.Datetime.now() + timedelta(minutes=minutes))
+
+    @api.model
+    def _call_budget(self):
+        """How much of the worker's limits this call may use (:class:`ScanBudget`)."""
+        return ScanBudget(
+            self.env.cr,
+            cron=bool(self.env.context.get("cron_id")),
+            max_units=self.env.context.get("guardian_scan_max_units"),
+        )
+
+    @api.model
+    def _lock_start(self):
+        """Serialize the start of runs (check for a running one, create it): a
+        transaction-level advisory lock, held until commit."""
+        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s)", SCAN_START_LOCK))
+
+    @api.model
+    def _cron_run(self):
+        """The run this cron call works on: the running one, or a new full run when no
+        scheduled run started since the job's last completion (``lastcall``: a run
+        that failed in this period is not restarted before the next). A running run
+        older than ``RUN_MAX_AGE`` is interrupted and replaced."""
+        Run = self.env["crm.guardian.scan.run"]
+        now = fields.Datetime.now()
+        self._lock_start()
+        run = Run.search([("state", "=", "running")], limit=1)
+        if run and run.scan_date < now - RUN_MAX_AGE:
+            run.write({"state": "interrupted", "finished": now})
+            run = Run
+        if run:
+            run.calls += 1
+            return run
+        lastcall = self.env.context.get("lastcall")
+        if lastcall and Run.search_count(
+            [("trigger", "=", "cron"), ("started", ">=", lastcall)], limit=1
+        ):
+            return Run
+        run = self._create_run(None, now, "cron")
+        run.calls = 1
+        return run
+
+    @api.model
+    def _create_run(self, checks, now, trigger):
+        definitions = self._get_checks()
+        codes = sorted(
+            (code for code in (checks or definitions) if code in definitions),
+            key=lambda code: definitions[code]["sequence"],
+        )
+        return self.env["crm.guardian.scan.run"].create(
+            {
+                "trigger": trigger,
+                "scan_date": now,
+                "requested_by_id": self.env.context.get("guardian_requested_by"),
+                "line_ids": [
+                    Command.create({"check": code, "sequence": definitions[code]["sequence"]})
+                    for code in codes
+                ],
+            }
+        )
+
+    @api.model
+    def _fail_run(self, run):
+        """Roll the unit in flight back and mark ``run`` failed, with the error."""
+        error = traceback.format_exc(limit=5)
+        self.env.cr.rollback()
+        run.invalidate_recordset()
+        run.write({"state": "failed", "finished": fields.Datetime.now(), "error": error})
+        self._commit()
+
+    @api.model
+    def _scan_unit(self, run):
+        """Do the next unit of work of ``run`` in this transaction: start a check's pass,
+        scan one range of its source records and sync their findings, or finish the
+        run. Returns ``"unit"``, ``"finished"`` (nothing left) or ``"busy"``: another
+        transaction holds the scan lock (another worker scans), nothing was done."""
+        cr = self.env.cr
+        cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s)", SCAN_LOCK))
+        if not cr.fetchone()[0]:
+            return "busy"
+        # "id NOT IN (subquery)" (Odoo's "not any" on a one2many) is fast only while
+        # PostgreSQL can hash the subquery in work_mem; for this transaction only
+        cr.execute(SQL("SET LOCAL work_mem = %s", SCAN_WORK_MEM))
+        run.invalidate_recordset()
+        run.line_ids.invalidate_recordset()
+        if run.state != "running":
+            return "finished"
+        line = run.line_ids.filtered(lambda line: line.state != "done")[:1]
+        if not line:
+            self._finish_run(run)
+            return "finished"
+        if line.check not in self._get_checks():
+            # its addon was uninstalled during the run: nothing to scan
+            line.write({"state": "done", "finished": fields.Datetime.now()})
+            return "unit"
+        start = time.monotonic()
+        if line.state == "pending":
+            self._start_line(line)
+        counts = self._scan_line_unit(line)
+        elapsed = time.monotonic() - start
+        line.write(
+            {
+                "units": line.units + 1,
+                "duration": line.duration + elapsed,
+                "chunk_size": self._next_chunk_size(line.chunk_size, elapsed),
+                **{fname: line[fname] + counts[fname] for fname in counts},
+            }
+        )
+        run.units += 1
+        return "unit"
+
+    @api.model
+    def _start_line(self, line):
+        """Start the pass of a check: full or incremental (:meth:`_scan_since`)."""
+        code = line.check
+        rules = self._check_rules(code)
+        signature = self._rules_signature(code, rules)
+        since = self._scan_since(code, rules, signature, line.run_id.scan_date)
+        table = SQL.identifier(self.env[self._get_checks()[code]["model"]]._table)
+        self.env.cr.execute(SQL("SELECT COALESCE(MAX(id), 0) FROM %s", table))
+        max_id = self.env.cr.fetchone()[0]
+        line.write(
+            {
+                "state": "running",
+                "mode": "incremental" if since else "full",
+                "since": since,
+                "signature": signature,
+                "pass_started": self.env.cr.now(),
+                "max_id": max_id,
+                "cursor_id": 0,
+            }
+        )
+
+    @api.model
+    def _check_rules(self, code):
+        return self.env["crm.guardian.rule"].search([("check", "=", code)], order="sequence, id")
+
+    @api.model
+    def _scan_line_unit(self, line):
+        """Scan the next range of the line's source records (a duplicate check: all of
+        them, one set-based unit) with every rule of its check and sync their findings:
+        the findings of the range that are not found again are resolved (the range is
+        the whole pass for these records). Returns the line's counters to add."""
+        code, now = line.check, line.run_id.scan_date
+        definition = self._get_checks()[code]
+        grouped = bool(definition.get("group_field"))
+        low, high, read = line.cursor_id, None, 0
+        if not grouped:
+            high, read = self._next_range(definition["model"], low, line.chunk_size)
+        restriction, scope, changed = self._unit_restriction(code, line.since, low, high, grouped)
+        if changed is not None:
+            read = changed
+        rules = self._check_rules(code)
+        vals_list = []
+        for rule, domain in self._get_rule_domains(code, rules):
+            vals_list += self._run_check(code, rule, expression.AND([domain, *restriction]), now)
+        if grouped:
+            read = sum(vals.get("member_count", 0) for vals in vals_list)
+        counts = self._sync_findings(code, vals_list, now, scope=scope)
+        last = grouped or high is None
+        line.cursor_id = line.max_id if last else high
+        if last:
+            line.write({"state": "done", "finished": fields.Datetime.now()})
+            self._store_scan_state(rules, line.signature, now, line.pass_started)
+            _logger.info("CRM Guardian check %s (%s) done", code, line.mode)
+        return {
+            "records_read": read,
+            "created_count": counts["created"],
+            "updated_count": counts["updated"],
+            "resolved_count": counts["resolved"],
+            "reopened_count": counts["reopened"],
+        }
+
+    @api.model
+    def _next_range(self, model, low, line_chunk=0):
+        """``(high, count)``: the next ``chunk`` source ids after ``low`` end at
+        ``high``; ``high`` is None for the last range (open-ended: it also covers the
+        findings of deleted records above the last id)."""
+        chunk = self._chunk_size(line_chunk)
+        self.env.cr.execute(
+            SQL(
+                "SELECT MAX(id), COUNT(*) FROM (SELECT id FROM %s WHERE id > %s ORDER BY id "
+                "LIMIT %s) AS ids",
+                SQL.identifier(self.env[model]._table),
+                low,
+                chunk,
+            )
+        )
+        high, count = self.env.cr.fetchone()
+        return (high if count >= chunk else None), count
+
+    @api.model
+    def _chunk_size(self, line_chunk=0):
+        """Source records per unit of work: the line's own (adapted to its speed, see
+        :meth:`_next_chunk_size`), else the system parameter
+        ``crm_guardian.scan_chunk_size``; context ``guardian_scan_chunk`` in tests."""
+        size = self.env.context.get("guardian_scan_chunk") or line_chunk
+        size = size or self.env["ir.config_parameter"].get_param("crm_guardian.scan_chunk_size")
+        try:
+            return max(1, int(size or DEFAULT_CHUNK))
+        except ValueError:
+            return DEFAULT_CHUNK
+
+    @api.model
+    def _next_chunk_size(self, chunk, elapsed):
+        """The size of the line's next range, so that a unit takes about
+        ``UNIT_TARGET_S`` seconds: the margin of the call's budget covers one unit."""
+        chunk = self._chunk_size(chunk)
+        if elapsed <= 0:
+            return chunk
+        wanted = chunk * UNIT_TARGET_S / elapsed
+        return int(max(MIN_CHUNK, min(MAX_CHUNK, wanted, chunk * 2)))
+
+    @api.model
+    def _unit_restriction(self, code, since, low, high, grouped):
+        """``(domains, scope, changed)``: the domains restricting a unit's rules, the SQL
+        condition (on finding ``f``) of the findings its sync may resolve, and for an
+        incremental pass the number of changed records read (else None). A range
+        unit: its id range; an incremental one: the changed records of the range
+        (:meth:`_incremental_domain`)."""
+        if grouped:
+            if not since:
+                return [], None, None
+            return self._incremental_group_domain(code, since)
+        id_range = [("id", ">", low)] + ([("id", "<=", high)] if high else [])
+        range_sql = self._range_sql("f", low, high)
+        if not since:
+            return [id_range], range_sql, None
+        domain, scope, changed = self._incremental_domain(
+            code, id_range, since, self._range_sql("d", low, high)
+        )
+        return [id_range, domain], SQL("(%s AND %s)", range_sql, scope), changed
+
+    @api.model
+    def _range_sql(self, alias, low, high):
+        """SQL: the finding ``alias``'s record id is in the range ``(low, high]``."""
+        res_id = SQL.identifier(alias, "res_id")
+        if high:
+            return SQL("%s > %s AND %s <= %s", res_id, low, res_id, high)
+        return SQL("%s > %s", res_id, low)
+
+    @api.model
+    def _finish_run(self, run):
+        now = fields.Datetime.now()
+        run.write(
+            {
+                "state": "done",
+                "finished": now,
+                "duration": (now - run.started).total_seconds(),
+            }
+        )
+        written = sum(
+            line.created_count + line.updated_count + line.resolved_count for line in run.line_ids
+        )
         if written > ANALYZE_AFTER_WRITES:
             # fresh statistics for the next (incremental) scan's plans; autovacuum
             # would get there, minutes later
             self.env.cr.execute("ANALYZE crm_guardian_finding")
-        return result
 
     @api.model
     def _get_rule_domains(self, code, rules=None):
@@ -285,9 +726,7 @@ class CrmGuardianScan(models.AbstractModel):
         The domain of a rule excludes the records matched by the rules before it.
         """
         if rules is None:
-            rules = self.env["crm.guardian.rule"].search(
-                [("check", "=", code)], order="sequence, id"
-            )
+            rules = self._check_rules(code)
         previous = []
         for rule in rules:
             own = rule._get_record_domain()
@@ -319,6 +758,8 @@ class CrmGuardianScan(models.AbstractModel):
         """
         if not rules or not self._get_checks()[code].get("incremental"):
             return None
+        if self._rule_relations(code, rules) is None:
+            return None
         dates = set(rules.mapped("last_scan_date"))
         if set(rules.mapped("last_scan_signature")) != {signature} or len(dates) != 1:
             return None
@@ -328,20 +769,19 @@ class CrmGuardianScan(models.AbstractModel):
         return last - INCREMENTAL_MARGIN
 
     @api.model
-    def _incremental_domain(self, code, domain, since):
-        """Restrict a rule's domain to the records that may have changed since ``since``
+    def _incremental_domain(self, code, id_range, since, deleted_range=None):
+        """The records of ``id_range`` that may have changed since ``since``
         (:meth:`_changed_domain`). An unchanged record cannot newly match on the same
         day: thresholds count whole days (see ``_day_cutoff``), and the first scan of a
         day is full. Unchanged records keep their standing findings as they are: same
-        day, same data, same values. Returns the domain and the scope of findings the
-        sync may resolve (those of changed records, or of deleted ones).
+        day, same data, same values. Returns the domain, the scope of findings the sync
+        may resolve (those of changed records, or of deleted ones: among the findings
+        ``d`` meeting ``deleted_range``) and the number of changed records.
         """
-        definition = self._get_checks()[code]
-        Model = self.env[definition["model"]]
-        changed_ids = self._changed_ids(Model._name, self._changed_domain(code, since))
-        if definition.get("group_field"):
-            return self._incremental_group_domain(code, domain, changed_ids)
-        domain = expression.AND([domain, [("id", "in", changed_ids)]])
+        Model = self.env[self._get_checks()[code]["model"]]
+        changed_ids = self._changed_ids(
+            Model._name, expression.AND([id_range, self._changed_domain(code, since)])
+        )
         # findings the sync may resolve: of changed records, or of deleted ones
         scope = SQL(
             """f.res_id IN (
@@ -349,34 +789,30 @@ class CrmGuardianScan(models.AbstractModel):
                     UNION ALL
                    SELECT d.res_id FROM crm_guardian_finding d
                     WHERE d.%(check_column)s = %(check)s AND d.state IN ('open', 'dismissed')
+                      AND %(deleted_range)s
                       AND NOT EXISTS (SELECT 1 FROM %(table)s r WHERE r.id = d.res_id))""",
+            deleted_range=deleted_range or SQL("TRUE"),
             changed=changed_ids,
             check_column=SQL.identifier("check"),
             check=code,
             table=SQL.identifier(Model._table),
         )
-        return domain, scope
+        return [("id", "in", changed_ids)], scope, len(changed_ids)
 
     @api.model
     def _changed_ids(self, model, domain):
-        """Ids of ``model`` matching ``domain``, cached for the scan (several checks
-        read the same changed leads)."""
-        cache = self.env.context.get("guardian_changed_ids")
-        key = (model, repr(domain))
-        if cache is not None and key in cache:
-            return cache[key]
-        ids = list(self.env[model].with_context(active_test=False)._search(domain))
-        if cache is not None:
-            cache[key] = ids
-        return ids
+        """Ids of ``model`` matching ``domain``, archived records included."""
+        return list(self.env[model].with_context(active_test=False)._search(domain))
 
     @api.model
-    def _incremental_group_domain(self, code, domain, changed_ids):
-        """Regroup only the values (keys) of changed records, and the keys of the standing
-        groups a changed record belongs to (it may have left the group). Returns the
-        domain and the findings the sync may resolve: those of these keys."""
+    def _incremental_group_domain(self, code, since):
+        """Regroup only the values (keys) of records changed since ``since``, and the keys
+        of the standing groups a changed record belongs to (it may have left the
+        group). Returns the domains restricting the rules, the findings the sync may
+        resolve (those of these keys) and the number of changed records."""
         definition = self._get_checks()[code]
         Model = self.env[definition["model"]]
+        changed_ids = self._changed_ids(Model._name, self._changed_domain(code, since))
         key_field = definition["group_field"]
         Model.flush_model([key_field])
         cr = self.env.cr
@@ -421,32 +857,80 @@ class CrmGuardianScan(models.AbstractModel):
                 SQL.identifier(members.table, key_field),
             )
         )
-        domain = expression.AND([domain, [("id", "in", members)]])
-        return domain, SQL("f.duplicate_key = ANY(%s)", keys)
+        scope = SQL("f.duplicate_key = ANY(%s)", keys)
+        return [[("id", "in", members)]], scope, len(changed_ids)
+
+    @api.model
+    def _rule_relations(self, code, rules):
+        """Relational fields of the check's model that the rules' conditions follow one
+        step (``partner_id.category_id``, ``partner_id`` compared to a name, ``any``
+        on a plain sub-condition): an incremental rescan also counts a record as
+        changed when the related record was written. None when a condition goes
+        further (two steps, ``child_of``, a one2many): such a check is always
+        rescanned in full."""
+        Model = self.env[self._get_checks()[code]["model"]]
+        watched = set()
+        for rule in rules:
+            for leaf in rule._get_record_domain():
+                if not isinstance(leaf, (list, tuple)) or len(leaf) != 3:
+                    continue
+                relation = self._leaf_relation(Model, leaf)
+                if relation is False:
+                    return None
+                if relation:
+                    watched.add(relation)
+        return watched
+
+    @api.model
+    def _leaf_relation(self, Model, leaf):
+        """The relational field a domain leaf follows one step, None if it follows
+        none, False if it follows more (see :meth:`_rule_relations`)."""
+        left, operator, right = leaf
+        path = str(left).split(".")
+        field = Model._fields.get(path[0])
+        if not field or not field.relational:
+            return None
+        if field.type == "one2many" or operator in ("child_of", "parent_of") or len(path) > 2:
+            return False
+        if operator in ("any", "not any"):
+            if len(path) > 1 or not isinstance(right, (list, tuple)):
+                return False
+            comodel = self.env[field.comodel_name]
+            for sub in right:
+                if isinstance(sub, (list, tuple)) and self._leaf_relation(comodel, sub) is not None:
+                    return False
+            return path[0]
+        if len(path) == 2:
+            return path[0]
+        values = right if isinstance(right, (list, tuple)) else [right]
+        if any(isinstance(value, str) for value in values):
+            return path[0]  # compared to names: the related record's name
+        return None
 
     @api.model
     def _changed_domain(self, code, since):
         """Records of the check's model touched since ``since``: written, or with a chatter
         message or an activity created or changed, or whose related records named in the
         check's ``watch`` (relational fields: the customer, the contacts) were written."""
-        watched = self._get_checks()[code].get("watch", ())
+        watched = set(self._get_checks()[code].get("watch", ()))
+        watched |= self._rule_relations(code, self._check_rules(code)) or set()
         return expression.OR(
             [
                 [("write_date", ">=", since)],
                 [("message_ids", "any", [("date", ">=", since)])],
                 [("activity_ids", "any", [("write_date", ">=", since)])],
-                *([(fname, "any", [("write_date", ">=", since)])] for fname in watched),
+                *([(fname, "any", [("write_date", ">=", since)])] for fname in sorted(watched)),
             ]
         )
 
     @api.model
-    def _store_scan_state(self, rules, signature, now):
-        """Remember the scan of these rules: the start of this transaction, the time
-        ``write_date`` of later changes is compared to. A scan computed for another
-        day than today (``now`` given, in tests) leaves none: the next one is full."""
+    def _store_scan_state(self, rules, signature, now, started):
+        """Remember the pass of these rules: ``started``, the start of the transaction
+        of its first unit, the time ``write_date`` of later changes is compared to. A
+        scan computed for another day than today (``now`` given, in tests) leaves
+        none: the next one is full."""
         if not rules:
             return
-        started = self.env.cr.now()
         if started.date() != now.date():
             started = None
         self.env.cr.execute(
@@ -506,23 +990,30 @@ class CrmGuardianScan(models.AbstractModel):
 
     @api.model
     def _sync_findings(self, check, vals_list, now, scope=None):
-        """Create, update, reopen and resolve the findings of ``check``, in SQL.
+        """Create, update, reopen and resolve the findings of ``check``, in SQL, in the
+        current transaction (one unit of work: all of it or nothing).
 
-        The scanned values are copied (``COPY``) into a temporary table, then merged
-        into ``crm_guardian_finding`` with four set-based statements: re-open candidates,
-        ``UPDATE`` of the changed ones (a fingerprint of the scanned columns,
-        ``sync_hash``, tells), ``INSERT`` of the new ones, resolution of the missing ones.
-        An ORM create/write per finding costs milliseconds each: minutes at a million.
-
-        Created/updated by: NULL, i.e. the scan (the user who ran it means nothing here, and
-        a user id would cost a foreign-key check per finding written).
+        Contract. ``vals_list``: the complete finding values of the records the unit
+        scanned (``key`` unique per finding; the columns of ``SCANNED_FIELDS`` plus
+        check-specific stored columns, values as the ORM would store them, False for
+        NULL but in booleans). They are copied (``COPY``) into a temporary table, then
+        merged into ``crm_guardian_finding`` with four set-based statements: re-open
+        candidates, ``UPDATE`` of the changed ones (a fingerprint of the scanned
+        columns, ``sync_hash``, tells), ``INSERT`` of the new ones (``ON CONFLICT (key)
+        DO NOTHING``: never twice), resolution of the standing findings of ``check``
+        in ``scope`` whose key was not scanned. Invariants: no ORM computes or
+        constraints run (stored computes of the finding are filled by the checks:
+        ``high_risk``), no mail tracking; created/updated by NULL (the scan: a user id
+        would cost a foreign-key check per finding); the ORM cache of findings is
+        invalidated. An ORM create/write per finding costs milliseconds each.
 
         A dismissed finding is re-opened when its dismissal period ended
         (``dismiss_until <= today``) or when its ``severity_level`` rose above the
         level at dismissal; a message on its chatter says why.
 
-        ``scope``: an SQL condition on the finding ``f``; when given (incremental
-        rescan), only the findings meeting it may be resolved.
+        ``scope``: an SQL condition on the finding ``f``: the findings the unit has
+        shown to be gone (its id range; of an incremental pass, its changed records);
+        None: every finding of the check (a duplicate check's one unit).
         """
         self = self.sudo()
         Finding = self.env["crm.guardian.finding"]

@@ -132,7 +132,13 @@ class CrmGuardianScan(models.AbstractModel):
     # ------------------------------------------------------------
 
     def _open_lead_domain(self):
-        return [("active", "=", True), ("stage_id.is_won", "=", False)]
+        """Active leads not in a won stage; a lead without a stage is open (as in crm)."""
+        return [
+            ("active", "=", True),
+            "|",
+            ("stage_id", "=", False),
+            ("stage_id.is_won", "=", False),
+        ]
 
     _owned_columns = {
         "id": "id",

@@ -31,7 +31,13 @@ class CrmGuardianSection(models.Model):
     open_count_label = fields.Char(string="Open Findings (card)", compute="_compute_counts")
     high_risk_count_label = fields.Char(string="High Risk (card)", compute="_compute_counts")
 
+    # the last complete scan, or the running one's progress (crm.guardian.scan.run)
+    scan_status = fields.Char(compute="_compute_scan_status")
+
     _sql_constraints = [("code_uniq", "unique(code)", "One card per section.")]
+
+    def _compute_scan_status(self):
+        self.scan_status = self.env["crm.guardian.scan.run"]._status_text()
 
     @api.model
     def _selection_section(self):

@@ -16,3 +16,4 @@ from . import test_crm_guardian_scan_reopen
 from . import test_crm_guardian_scan_incremental
 from . import test_crm_guardian_dashboard_perf
 from . import test_crm_guardian_record_access
+from . import test_crm_guardian_scan_run

@@ -61,6 +61,38 @@ class CrmGuardianCommon(TransactionCase):
         scan = self.env["crm.guardian.scan"].with_user(user or self.manager)
         return scan._scan(checks=checks, now=now or self.now)
 
+    def cron_scan_calls(self, chunk=7, max_units=1, limit=5000):
+        """Call the scheduled scan as Odoo's cron would, each call limited to
+        ``max_units`` units of ``chunk`` source records, until no run is running.
+        Returns the number of calls."""
+        Scan = self.env["crm.guardian.scan"].with_context(
+            guardian_scan_chunk=chunk, guardian_scan_max_units=max_units
+        )
+        Run = self.env["crm.guardian.scan.run"].sudo()
+        for calls in range(1, limit + 1):
+            Scan._cron_scan()
+            if not Run.search_count([("state", "=", "running")]):
+                return calls
+        raise AssertionError(f"the scan did not finish in {limit} calls")
+
+    def findings_snapshot(self):
+        """What users see of every finding, by key."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT key, state, res_model, res_id, rule_id, risk_score, severity_level,
+                      age_days, reason, name, member_res_ids
+                 FROM crm_guardian_finding"""
+        )
+        return {row[0]: row[1:] for row in self.env.cr.fetchall()}
+
+    def forget_scans(self):
+        """No finding, no scan run and no scan state: the next scan is a first one."""
+        self.env.flush_all()
+        self.env.cr.execute("DELETE FROM crm_guardian_finding")
+        self.env.cr.execute("DELETE FROM crm_guardian_scan_run")
+        self.env.cr.execute("UPDATE crm_guardian_rule SET last_scan_date = NULL")
+        self.env.invalidate_all()
+
     def finding(self, check, record):
         return (
             self.env["crm.guardian.finding"]

@@ -152,8 +152,11 @@ class TestCrmGuardianEngine(CrmGuardianCommon):
 
     def test_scan_now_and_cron(self):
         lead = self.create_stale_lead(20)
+        # Scan Now queues the scan for the scheduled action and says so
         action = self.env["crm.guardian.finding"].with_user(self.manager).action_scan_now()
-        self.assertEqual(action["res_model"], "crm.guardian.finding")
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertFalse(self.open_finding("stale_lead", lead), "not scanned in the request")
+        self.env["crm.guardian.scan"]._cron_scan()
         self.assertTrue(self.open_finding("stale_lead", lead))
         cron = self.env.ref("crm_guardian.ir_cron_crm_guardian_scan")
         self.assertTrue(cron.active)

@@ -30,6 +30,19 @@ class TestCrmGuardianRescue(CrmGuardianCommon):
         self.assertIn("14 days", finding.reason)
         self.assertGreater(finding.risk_score, 0)
 
+    def test_lead_without_stage_is_open(self):
+        """As in crm, a lead without a stage is open: stale and incomplete checks see it."""
+        lead = self.create_stale_lead(30, name="CG no stage", source_id=False)
+        self.env.cr.execute(
+            "UPDATE crm_lead SET stage_id = NULL, create_date = %s WHERE id = %s",
+            [self.ago(30), lead.id],
+        )
+        lead.invalidate_recordset()
+        self.assertFalse(lead.stage_id)
+        self.scan(["stale_lead", "lead_incomplete"])
+        self.assertTrue(self.open_finding("stale_lead", lead))
+        self.assertTrue(self.open_finding("lead_incomplete", lead))
+
     def test_stale_lead_non_match(self):
         recent = self.create_stale_lead(3, name="CG recent")
         talked = self.create_stale_lead(30, name="CG talked")

@@ -143,3 +143,30 @@ class TestCrmGuardianScanIncremental(CrmGuardianCommon):
         partner.write({"email": "watched@guardian-test.example"})
         self.scan(["conversion_gap"])
         self.assertFalse(self.open_finding("conversion_gap", lead))
+
+    def test_rule_following_a_relation_is_watched(self):
+        """A rule whose condition reads the customer: writing the customer counts as a
+        change of its leads; a condition two steps away makes every pass full."""
+        vip = self.env["res.partner"].create(
+            {"name": "CG VIP", "email": "boss@vip.guardian-test.example"}
+        )
+        self.rule.with_user(self.manager).write(
+            {"domain": "[('partner_id.email', '=like', '%@vip.guardian-test.example')]"}
+        )
+        lead = self.create_stale_lead(
+            self.rule.threshold + 1, partner_id=vip.id, email_from=vip.email
+        )
+        self.scan(["stale_lead"])
+        self.assertTrue(self.open_finding("stale_lead", lead))
+        self.make_old(lead, vip)
+        self.assertTrue(self.since(), "one step: incremental, the customer watched")
+        vip.write({"email": "boss@other.guardian-test.example"})
+        self.scan(["stale_lead"])
+        self.assertFalse(self.open_finding("stale_lead", lead), "the customer changed")
+
+        self.rule.with_user(self.manager).write(
+            {"domain": "[('partner_id.parent_id.email', '!=', False)]"}
+        )
+        self.scan(["stale_lead"])
+        self.assertFalse(self.since(), "two steps: always a full pass")
+        self.assertFalse(self.scanner._rule_relations("stale_lead", self.rule), "not watchable")
