@@ -1,18 +1,10 @@
-import re
 from datetime import timedelta
-from pathlib import Path
 
-import polib
-
-from odoo.modules.module import get_module_path
 from odoo.tests import new_test_user, tagged
 
 from .common import GUARDIAN_MANAGE, CrmGuardianCommon
 
 LANGS = ("fr_FR", "de_DE", "es_ES")
-# the addons of the CRM Guardian family whose .po files are checked (when installed)
-ADDONS = ("crm_guardian", "crm_guardian_helpdesk", "crm_guardian_contract")
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\{.*?\}\}")
 
 # what a user reads in each language: the reason of a lead without phone nor source, the
 # name of that check, the section, the digest's greeting, link and subject, the Dismiss
@@ -54,16 +46,6 @@ EXPECTED = {
 }
 
 
-def po_files(addon):
-    """``(pot, {lang: po})`` of an addon of the addons path, ``(None, {})`` when absent."""
-    path = get_module_path(addon, display_warning=False)
-    if not path:
-        return None, {}
-    i18n = Path(path) / "i18n"
-    pot = polib.pofile(str(i18n / f"{addon}.pot"))
-    return pot, {lang: polib.pofile(str(i18n / f"{lang[:2]}.po")) for lang in LANGS}
-
-
 @tagged("post_install", "-at_install")
 class TestCrmGuardianI18n(CrmGuardianCommon):
     """The French, German and Spanish translations load and reach what users read."""
@@ -92,30 +74,6 @@ class TestCrmGuardianI18n(CrmGuardianCommon):
             checks=["lead_incomplete"], now=self.now + timedelta(days=2)
         )
         return self.open_finding("lead_incomplete", lead).with_user(user)
-
-    def test_po_files_complete(self):
-        """Every msgid of each .pot is translated in fr/de/es, with the same placeholders,
-        under the header Odoo exports (language, UTF-8, plural forms)."""
-        for addon in ADDONS:
-            pot, pos = po_files(addon)
-            if pot is None:
-                continue
-            for lang, po in pos.items():
-                with self.subTest(addon=addon, lang=lang):
-                    self.assertEqual(po.metadata["Language"], lang[:2])
-                    self.assertEqual(po.metadata["Content-Type"], "text/plain; charset=UTF-8")
-                    self.assertIn("nplurals=", po.metadata["Plural-Forms"])
-                    translated = {entry.msgid: entry.msgstr for entry in po if entry.msgstr}
-                    missing = [entry.msgid for entry in pot if entry.msgid not in translated]
-                    self.assertFalse(missing, f"untranslated in {addon}/i18n/{lang[:2]}.po")
-                    for entry in pot:
-                        if "{{" in entry.msgid:
-                            continue  # inline templates: their quoted texts are translated
-                        self.assertEqual(
-                            sorted(PLACEHOLDER.findall(translated[entry.msgid])),
-                            sorted(PLACEHOLDER.findall(entry.msgid)),
-                            entry.msgid,
-                        )
 
     def test_finding_reason_in_user_language(self):
         """A manager scanning in their language gets the finding's reason, its check and

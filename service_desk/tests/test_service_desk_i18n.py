@@ -1,16 +1,11 @@
 import re
-from pathlib import Path
 
-import polib
-
-from odoo.modules.module import get_module_path
 from odoo.tests import HttpCase, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from .common import ServiceDeskCommon
 
 LANGS = ("fr_FR", "de_DE", "es_ES")
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\{.*?\}\}")
 
 # what a customer reads in each language on the job sheet and on the public tracking page
 EXPECTED = {
@@ -73,27 +68,6 @@ class TestServiceDeskI18n(HttpCase, ServiceDeskCommon):
                 user_id=cls.technician.id,
                 item_brand="Acme",
             )
-
-    def test_po_file_complete(self):
-        """Every msgid of the .pot is translated in fr/de/es, with the same placeholders,
-        under the header Odoo exports (language, UTF-8, plural forms)."""
-        i18n = Path(get_module_path("service_desk")) / "i18n"
-        pot = polib.pofile(str(i18n / "service_desk.pot"))
-        for code in LANGS:
-            with self.subTest(lang=code):
-                po = polib.pofile(str(i18n / f"{code[:2]}.po"))
-                self.assertEqual(po.metadata["Language"], code[:2])
-                self.assertEqual(po.metadata["Content-Type"], "text/plain; charset=UTF-8")
-                self.assertIn("nplurals=", po.metadata["Plural-Forms"])
-                translated = {entry.msgid: entry.msgstr for entry in po if entry.msgstr}
-                missing = [entry.msgid for entry in pot if entry.msgid not in translated]
-                self.assertFalse(missing, f"untranslated in service_desk/i18n/{code[:2]}.po")
-                for entry in pot:
-                    self.assertEqual(
-                        sorted(PLACEHOLDER.findall(translated[entry.msgid])),
-                        sorted(PLACEHOLDER.findall(entry.msgid)),
-                        entry.msgid,
-                    )
 
     def test_job_sheet_in_customer_language(self):
         """An officer prints the job sheet: it reads in the customer's language, stage
