@@ -121,6 +121,68 @@ def test_upgrade_is_clean(fresh_db):
     assert _module_states(fresh_db) == dict.fromkeys(APPS, "installed")
 
 
+UPGRADE_SALESPERSON = "lifecycle_salesperson"
+
+OLD_SALESPERSON_SCRIPT = f"""
+env["res.users"].create({{
+    "name": "Lifecycle salesperson",
+    "login": "{UPGRADE_SALESPERSON}",
+    "groups_id": [(6, 0, [env.ref("sales_team.group_sale_salesman").id])],
+}})
+env.cr.commit()
+"""
+
+
+def test_upgrade_gives_salespeople_the_guardian(fresh_db):
+    """A database of 18.0.1.0.0 (no Guardian for salespeople) upgraded: its salespeople get
+    *Guardian: View*, as on a new install."""
+    _odoo(fresh_db, "shell", stdin=OLD_SALESPERSON_SCRIPT)
+    # as 18.0.1.0.0 left it: no implication, the salesperson without the group
+    _execute(
+        fresh_db,
+        """DELETE FROM res_groups_implied_rel r USING ir_model_data s, ir_model_data v
+            WHERE s.module = 'sales_team' AND s.name = 'group_sale_salesman'
+              AND v.module = 'crm_guardian' AND v.name = 'group_crm_guardian_user'
+              AND r.gid = s.res_id AND r.hid = v.res_id""",
+        """DELETE FROM res_groups_users_rel r USING ir_model_data v, res_users u
+            WHERE v.module = 'crm_guardian' AND v.name = 'group_crm_guardian_user'
+              AND r.gid = v.res_id AND r.uid = u.id AND u.login = %s""",
+        """UPDATE ir_module_module SET latest_version = '18.0.1.0.0'
+            WHERE name = 'crm_guardian'""",
+    )
+    assert not _salesperson_is_viewer(fresh_db)
+    _odoo(fresh_db, "server", "-u", "crm_guardian", "--stop-after-init")
+    assert _salesperson_is_viewer(fresh_db)
+
+
+def _execute(db, *statements):
+    conn = psycopg2.connect(
+        dbname=db,
+        host=config["db_host"] or "localhost",
+        user=config["db_user"],
+        password=config["db_password"],
+    )
+    try:
+        with conn, conn.cursor() as cr:
+            for statement in statements:
+                cr.execute(statement, (UPGRADE_SALESPERSON,) if "%s" in statement else ())
+    finally:
+        conn.close()
+
+
+def _salesperson_is_viewer(db):
+    rows = _query(
+        db,
+        """SELECT 1 FROM res_groups_users_rel r
+             JOIN ir_model_data v ON v.res_id = r.gid AND v.model = 'res.groups'
+             JOIN res_users u ON u.id = r.uid
+            WHERE v.module = 'crm_guardian' AND v.name = 'group_crm_guardian_user'
+              AND u.login = %s""",
+        (UPGRADE_SALESPERSON,),
+    )
+    return bool(rows)
+
+
 def test_guardian_scans_without_oca_modules(fresh_db):
     """The core guardian works with neither helpdesk_mgmt nor contract installed."""
     oca = _query(
