@@ -14,7 +14,7 @@ EXPECTED = {
         "sheet": ("Fiche d'intervention", "Signature du client", "Technicien :", "Conditions"),
         "stage": "Reçu",
         "report_name": "Fiche d'intervention - ",
-        "page": ("Suivez votre intervention", "Reçu le :", "étapes terminées"),
+        "page": ("Votre intervention", "Appareil", "étapes terminées"),
         "form": ("Référence de l'intervention", "Suivre"),
         "no_match": "Aucune intervention ne correspond à cette référence",
     },
@@ -23,7 +23,7 @@ EXPECTED = {
         "sheet": ("Auftragsblatt", "Unterschrift des Kunden", "Techniker:", "Geschäftsbedingungen"),
         "stage": "Eingegangen",
         "report_name": "Auftragsblatt - ",
-        "page": ("Verfolgen Sie Ihren Serviceauftrag", "Eingegangen:", "Schritte erledigt"),
+        "page": ("Ihr Serviceauftrag", "Gerät", "Schritte erledigt"),
         "form": ("Auftragsreferenz", "Verfolgen"),
         "no_match": "Kein Auftrag passt zu dieser Referenz",
     },
@@ -32,7 +32,7 @@ EXPECTED = {
         "sheet": ("Hoja de trabajo", "Firma del cliente", "Técnico:", "Términos y condiciones"),
         "stage": "Recibido",
         "report_name": "Hoja de trabajo - ",
-        "page": ("Consulte su orden de servicio", "Recibido:", "pasos hechos"),
+        "page": ("Su orden de servicio", "Artículo", "pasos hechos"),
         "form": ("Referencia de la orden", "Consultar"),
         "no_match": "Ninguna orden coincide con esta referencia",
     },
@@ -124,4 +124,4 @@ class TestServiceDeskI18n(HttpCase, ServiceDeskCommon):
                 for text in expected["page"]:
                     self.assertIn(text, page.text)
                 self.assertIn(f">{expected['stage']}<", page.text)
-                self.assertNotIn("Track your service job", page.text)
+                self.assertNotIn("Your service job", page.text)
