@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import SQL
 
 from .common import GUARDIAN_MANAGE, GUARDIAN_VIEW, CrmGuardianCommon, GuardianClientMixin
 
@@ -405,3 +406,19 @@ class TestRecordAccessMatchesOrm(CrmGuardianCommon):
                 # the expected answer is not trivial for restricted users
                 if label in ("own documents", "one company", "custom rule on a related field"):
                     self.assertTrue(0 < len(expected) < len(self.findings), label)
+
+    def test_serial_plan_is_for_one_statement(self):
+        """The dashboard's counts run without parallel workers nor JIT, and the
+        request's later statements get the server's settings back."""
+        cr = self.env.cr
+        cr.execute("SET LOCAL jit = on; SET LOCAL max_parallel_workers_per_gather = 2")
+        Finding = self.env["crm.guardian.finding"].with_user(self.seller)
+        settings = SQL(
+            "SELECT current_setting('jit'), current_setting('max_parallel_workers_per_gather')"
+        )
+        self.assertEqual(Finding._execute_serial(settings), [("off", "0")])
+        self.assertEqual(self.env.execute_query(settings), [("on", "2")])
+        # the cards count under it, with the same answer
+        cards = self.env["crm.guardian.section"].with_user(self.seller).search([])
+        self.assertTrue(cards.mapped("open_count_label"))
+        self.assertEqual(self.env.execute_query(settings), [("on", "2")])
