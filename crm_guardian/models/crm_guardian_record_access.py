@@ -411,7 +411,9 @@ class CrmGuardianRecordAccess(models.AbstractModel):
         page's window), and past ``jit_above_cost`` to compile the plan (0.5 s of
         LLVM for a 30 ms count)."""
         cr = self.env.cr
-        cr.execute("SELECT current_setting('max_parallel_workers_per_gather'), current_setting('jit')")
+        cr.execute(
+            "SELECT current_setting('max_parallel_workers_per_gather'), current_setting('jit')"
+        )
         workers, jit = cr.fetchone()
         cr.execute("SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off")
         rows = self.env.execute_query(query)
