@@ -4,6 +4,7 @@ from . import crm_guardian_scan_run
 from . import crm_guardian_scan_run_line
 from . import crm_guardian_rule
 from . import crm_guardian_record_access
+from . import crm_guardian_reason
 from . import crm_guardian_finding
 from . import crm_guardian_section
 from . import res_partner

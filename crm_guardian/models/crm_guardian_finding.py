@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -87,7 +89,11 @@ class CrmGuardianFinding(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     reference_date = fields.Date(readonly=True)
-    age_days = fields.Integer(string="Age (days)", readonly=True, aggregator="avg")
+    # derived from the reference date when read, never stored: a finding is not
+    # rewritten because a day passed (negative: days until the date, e.g. an expiry)
+    age_days = fields.Integer(
+        string="Age (days)", compute="_compute_age_days", search="_search_age_days"
+    )
     threshold = fields.Integer(readonly=True, aggregator=None)
     amount = fields.Monetary(readonly=True)
     risk_score = fields.Integer(string="Risk", readonly=True, aggregator="avg")
@@ -96,7 +102,10 @@ class CrmGuardianFinding(models.Model):
         store=True,
         help="Risk score of 50 or more (dashboard cards).",
     )
-    reason = fields.Text(readonly=True)
+    # the facts the scan found (see crm.guardian.reason), rendered in the reader's
+    # language when read
+    reason_params = fields.Json(string="Reason Facts", readonly=True)
+    reason = fields.Text(compute="_compute_reason")
     resolved_date = fields.Datetime(readonly=True)
     # duplicate groups
     duplicate_key = fields.Char(readonly=True)
@@ -177,6 +186,33 @@ class CrmGuardianFinding(models.Model):
         for finding in self:
             record = finding._viewer_record() if finding.res_id else None
             finding.record_ref = f"{record._name},{record.id}" if record else False
+
+    @api.depends("reference_date")
+    def _compute_age_days(self):
+        today = fields.Date.context_today(self)
+        for finding in self:
+            reference = finding.reference_date
+            finding.age_days = (today - reference).days if reference else 0
+
+    def _search_age_days(self, operator, value):
+        """``age_days <op> N`` as a condition on the reference date (an index range)."""
+        flipped = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
+        if operator not in flipped or not isinstance(value, int) or isinstance(value, bool):
+            raise UserError(self.env._("Age (days) is compared with a whole number of days."))
+        day = fields.Date.context_today(self) - timedelta(days=value)
+        return [("reference_date", flipped[operator], day)]
+
+    @api.depends("check", "reason_params", "reference_date", "threshold")
+    @api.depends_context("lang")
+    def _compute_reason(self):
+        texts = self.env["crm.guardian.reason"]._render_many(
+            [
+                (finding.check, finding.reason_params, finding.reference_date, finding.threshold)
+                for finding in self
+            ]
+        )
+        for finding, text in zip(self, texts, strict=True):
+            finding.reason = text
 
     @api.depends("risk_score")
     def _compute_high_risk(self):

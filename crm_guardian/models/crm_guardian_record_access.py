@@ -411,11 +411,14 @@ class CrmGuardianRecordAccess(models.AbstractModel):
         page's window), and past ``jit_above_cost`` to compile the plan (0.5 s of
         LLVM for a 30 ms count)."""
         cr = self.env.cr
+        # the settings in force, then the serial ones (a target list is evaluated in
+        # order: the test of this method checks that the settings come back)
         cr.execute(
-            "SELECT current_setting('max_parallel_workers_per_gather'), current_setting('jit')"
+            "SELECT current_setting('max_parallel_workers_per_gather'), current_setting('jit'),"
+            " set_config('max_parallel_workers_per_gather', '0', true),"
+            " set_config('jit', 'off', true)"
         )
-        workers, jit = cr.fetchone()
-        cr.execute("SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off")
+        workers, jit, _workers, _jit = cr.fetchone()
         rows = self.env.execute_query(query)
         cr.execute(
             SQL(

@@ -1,6 +1,7 @@
 import csv
 import hashlib
 import io
+import json
 import logging
 import math
 import resource
@@ -75,12 +76,11 @@ SCANNED_FIELDS = (
     "team_id",
     "company_id",
     "reference_date",
-    "age_days",
     "threshold",
     "amount",
     "risk_score",
     "high_risk",
-    "reason",
+    "reason_params",
     "severity_level",
 )
 # risk score from which a finding counts as high risk (dashboard cards, filter)
@@ -169,7 +169,12 @@ class CrmGuardianScan(models.AbstractModel):
 
     @api.model
     def _get_checks(self):
-        """Return ``{code: {name, section, model, sequence, incremental}}`` of every check.
+        """Return ``{code: {name, section, model, sequence, incremental, reason}}`` of
+        every check.
+
+        ``reason``: the text of a finding's reason, with ``%(name)s`` placeholders filled
+        when read from the facts the check stores (see crm.guardian.reason), or a dict of
+        such texts chosen by the fact ``variant``.
 
         ``incremental``: the check finds one finding per record and only from the
         record, its chatter and activities (see :meth:`_changed_domain`) and thresholds
@@ -181,6 +186,10 @@ class CrmGuardianScan(models.AbstractModel):
         several records (duplicates); incrementally, only the values of changed records
         are regrouped.
         """
+        duplicate_reason = self.env._(
+            "%(count)s records share %(field)s '%(key)s'. Review them and merge if they are "
+            "the same (groups above %(threshold)s records are ignored)."
+        )
         checks = {
             "stale_lead": {
                 "name": self.env._("Stale lead"),
@@ -188,6 +197,10 @@ class CrmGuardianScan(models.AbstractModel):
                 "model": "crm.lead",
                 "sequence": 10,
                 "incremental": True,
+                "reason": self.env._(
+                    "No stage change, message or new activity for %(age)s days in stage "
+                    "%(stage)s (last touch %(date)s; threshold %(threshold)s days)."
+                ),
             },
             "quotation_followup": {
                 "name": self.env._("Quotation sent, not followed up"),
@@ -195,6 +208,10 @@ class CrmGuardianScan(models.AbstractModel):
                 "model": "sale.order",
                 "sequence": 20,
                 "incremental": True,
+                "reason": self.env._(
+                    "Quotation sent and not followed up for %(age)s days (last touch %(date)s; "
+                    "threshold %(threshold)s days)."
+                ),
             },
             "quotation_draft": {
                 "name": self.env._("Draft quotation never sent"),
@@ -202,6 +219,10 @@ class CrmGuardianScan(models.AbstractModel):
                 "model": "sale.order",
                 "sequence": 30,
                 "incremental": True,
+                "reason": self.env._(
+                    "Draft quotation dated %(date)s never sent to the customer (%(age)s days; "
+                    "threshold %(threshold)s days)."
+                ),
             },
             "quotation_expiring": {
                 "name": self.env._("Quotation expiring soon"),
@@ -209,6 +230,10 @@ class CrmGuardianScan(models.AbstractModel):
                 "model": "sale.order",
                 "sequence": 40,
                 "incremental": True,
+                "reason": self.env._(
+                    "Quotation expires on %(date)s, in %(days)s days "
+                    "(threshold %(threshold)s days)."
+                ),
             },
             "invoice_overdue": {
                 "name": self.env._("Overdue customer invoice"),
@@ -216,6 +241,10 @@ class CrmGuardianScan(models.AbstractModel):
                 "model": "account.move",
                 "sequence": 50,
                 "incremental": True,
+                "reason": self.env._(
+                    "%(amount)s due since %(date)s: %(age)s days overdue "
+                    "(threshold %(threshold)s days)."
+                ),
             },
             "conversion_gap": {
                 "name": self.env._("Conversion gap"),
@@ -224,6 +253,9 @@ class CrmGuardianScan(models.AbstractModel):
                 "sequence": 60,
                 "incremental": True,
                 "watch": ("partner_id",),
+                "reason": self.env._(
+                    "The opportunity has %(fields)s but its customer %(partner)s does not."
+                ),
             },
             "lead_incomplete": {
                 "name": self.env._("Incomplete lead"),
@@ -231,6 +263,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "model": "crm.lead",
                 "sequence": 110,
                 "incremental": True,
+                "reason": self.env._("The lead has no %(fields)s."),
             },
             "customer_incomplete": {
                 "name": self.env._("Customer missing email or phone"),
@@ -238,6 +271,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "model": "res.partner",
                 "sequence": 120,
                 "incremental": True,
+                "reason": self.env._("The customer has no %(fields)s."),
             },
             "company_no_email_contact": {
                 "name": self.env._("Company without a contact with an email"),
@@ -246,6 +280,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "sequence": 130,
                 "incremental": True,
                 "watch": ("child_ids",),
+                "reason": self.env._("No contact of this company has an email address."),
             },
             "lead_duplicate_email": {
                 "name": self.env._("Leads sharing an email"),
@@ -254,6 +289,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "sequence": 210,
                 "incremental": True,
                 "group_field": "email_normalized",
+                "reason": duplicate_reason,
             },
             "lead_duplicate_phone": {
                 "name": self.env._("Leads sharing a phone"),
@@ -262,6 +298,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "sequence": 220,
                 "incremental": True,
                 "group_field": "phone_sanitized",
+                "reason": duplicate_reason,
             },
             "partner_duplicate_email": {
                 "name": self.env._("Contacts sharing an email"),
@@ -270,6 +307,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "sequence": 230,
                 "incremental": True,
                 "group_field": "email_normalized",
+                "reason": duplicate_reason,
             },
             "company_duplicate_name": {
                 "name": self.env._("Companies with the same name"),
@@ -278,6 +316,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "sequence": 240,
                 "incremental": True,
                 "group_field": "guardian_name_key",
+                "reason": duplicate_reason,
             },
             "quotation_signature": {
                 "name": self.env._("Awaiting the customer's signature"),
@@ -285,6 +324,10 @@ class CrmGuardianScan(models.AbstractModel):
                 "model": "sale.order",
                 "sequence": 410,
                 "incremental": True,
+                "reason": self.env._(
+                    "Sent on %(date)s for an online signature, still unsigned after %(age)s days "
+                    "(threshold %(threshold)s days)."
+                ),
             },
         }
         return checks
@@ -957,6 +1000,7 @@ class CrmGuardianScan(models.AbstractModel):
         threshold, weight = rule.threshold, rule.weight
         for vals in vals_list:
             vals.setdefault("key", f"{code}:{vals['res_id']}")
+            vals.setdefault("reason_params", {})
             vals.update(common)
             vals.setdefault("threshold", threshold)
             ratio = vals.pop("ratio", None)
@@ -1033,7 +1077,8 @@ class CrmGuardianScan(models.AbstractModel):
         # dismissed findings whose dismissal ended or whose evidence got worse
         cr.execute(
             SQL(
-                """SELECT f.id, f.dismiss_until, f.dismissed_level, t.severity_level, t.reason
+                """SELECT f.id, f.dismiss_until, f.dismissed_level, t.severity_level,
+                          f."check", t.reason_params, t.reference_date, t.threshold
                      FROM crm_guardian_finding f JOIN %s t ON t.key = f.key
                     WHERE f.state = 'dismissed'
                       AND (f.dismiss_until <= %s
@@ -1043,7 +1088,13 @@ class CrmGuardianScan(models.AbstractModel):
             )
         )
         reopened = {}
-        for finding_id, until, dismissed_level, level, reason in cr.fetchall():
+        candidates = cr.fetchall()
+        reasons = self.env["crm.guardian.reason"]._render_many(
+            [row[4:] for row in candidates], today=now.date()
+        )
+        for (finding_id, until, dismissed_level, level, *_facts), reason in zip(
+            candidates, reasons, strict=True
+        ):
             why = self._reopen_reason(
                 {"severity_level": level, "reason": reason}, dismissed_level, until, now.date()
             )
@@ -1218,9 +1269,11 @@ class CrmGuardianScan(models.AbstractModel):
 
     @api.model
     def _prepare_sync_vals(self, vals):
-        if "lead_ids" not in vals and "partner_ids" not in vals:
-            return vals
+        """``vals`` as SQL values: member lists as ``member_res_ids``, the reason's facts
+        as JSON text (keys sorted: the same facts, the same fingerprint)."""
         vals = dict(vals)
+        if "reason_params" in vals:
+            vals["reason_params"] = json.dumps(vals["reason_params"] or {}, sort_keys=True)
         for fname in ("lead_ids", "partner_ids"):
             if fname in vals:
                 vals["member_res_ids"] = ",".join(str(i) for i in sorted(vals.pop(fname)))

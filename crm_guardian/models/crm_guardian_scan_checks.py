@@ -104,28 +104,27 @@ class CrmGuardianScan(models.AbstractModel):
         return vals
 
     @api.model
-    def _aged_vals_list(self, rows, reference, reason, rule, now, params=None):
-        """Finding values of ``rows`` aged from ``reference(row)``; ``reason`` (translated
-        once) is formatted with ``date``, ``age``, ``threshold`` and ``params(row)``."""
+    def _aged_vals_list(self, rows, reference, now, params=None):
+        """Finding values of ``rows`` aged from ``reference(row)``; their reason's facts
+        (``reason_params``, see crm.guardian.reason) are ``params(row)``: the date, age
+        and threshold are added when the reason is read."""
         today = now.date()
         vals_list = []
         for row in rows:
             vals = self._row_vals(row, reference(row), today)
-            vals["reason"] = reason % {
-                "date": vals["reference_date"],
-                "age": vals["age_days"],
-                "threshold": rule.threshold,
-                **(params(row) if params else {}),
-            }
+            vals["reason_params"] = params(row) if params else {}
             vals_list.append(vals)
         return vals_list
 
     @api.model
     def _missing_labels(self, labels, presence):
-        """``", ".join`` of the labels whose presence flag is false."""
-        return ", ".join(
-            label for label, present in zip(labels, presence, strict=True) if not present
-        )
+        """The reason fact listing the labels (crm.guardian.reason ``_labels`` keys)
+        whose presence flag is false."""
+        return {
+            "labels": [
+                label for label, present in zip(labels, presence, strict=True) if not present
+            ]
+        }
 
     # ------------------------------------------------------------
     # RESCUE CHECKS
@@ -179,23 +178,21 @@ class CrmGuardianScan(models.AbstractModel):
                 "name": "name",
                 "stage_changed": "date_last_stage_update",
                 "created": "create_date",
-                "stage": "stage_id.name",
+                "stage_id": "stage_id",
                 "last_message": self._last_message_sql("crm.lead"),
             },
-        )
-        reason = self.env._(
-            "No stage change, message or new activity for %(age)s days in stage "
-            "%(stage)s (last touch %(date)s; threshold %(threshold)s days)."
         )
         return self._aged_vals_list(
             rows,
             lambda row: max(
                 filter(None, (row["stage_changed"] or row["created"], row["last_message"]))
             ),
-            reason,
-            rule,
             now,
-            params=lambda row: {"stage": row["stage"]},
+            params=lambda row: {
+                "stage": {"record": ["crm.stage", row["stage_id"]]}
+                if row["stage_id"]
+                else {"labels": ["no stage"]}
+            },
         )
 
     _order_columns = {
@@ -221,16 +218,8 @@ class CrmGuardianScan(models.AbstractModel):
             domain,
             {**self._order_columns, "last_message": self._last_message_sql("sale.order")},
         )
-        reason = self.env._(
-            "Quotation sent and not followed up for %(age)s days (last touch %(date)s; "
-            "threshold %(threshold)s days)."
-        )
         return self._aged_vals_list(
-            rows,
-            lambda row: max(filter(None, (row["date_order"], row["last_message"]))),
-            reason,
-            rule,
-            now,
+            rows, lambda row: max(filter(None, (row["date_order"], row["last_message"]))), now
         )
 
     def _check_quotation_draft(self, rule, domain, now):
@@ -238,11 +227,7 @@ class CrmGuardianScan(models.AbstractModel):
         cutoff = self._day_cutoff(now, rule.threshold)
         domain = expression.AND([domain, [("state", "=", "draft"), ("date_order", "<", cutoff)]])
         rows = self._fetch_rows("sale.order", domain, self._order_columns)
-        reason = self.env._(
-            "Draft quotation dated %(date)s never sent to the customer (%(age)s days; "
-            "threshold %(threshold)s days)."
-        )
-        return self._aged_vals_list(rows, lambda row: row["date_order"], reason, rule, now)
+        return self._aged_vals_list(rows, lambda row: row["date_order"], now)
 
     def _check_quotation_expiring(self, rule, domain, now):
         """Draft or sent quotations whose expiration date is within the next N days."""
@@ -259,9 +244,6 @@ class CrmGuardianScan(models.AbstractModel):
             ]
         )
         rows = self._fetch_rows("sale.order", domain, self._order_columns)
-        reason = self.env._(
-            "Quotation expires on %(date)s, in %(days)s days (threshold %(threshold)s days)."
-        )
         vals_list = []
         for row in rows:
             days_left = (row["validity_date"] - today).days
@@ -269,15 +251,10 @@ class CrmGuardianScan(models.AbstractModel):
                 row,
                 row["validity_date"],
                 today,
-                age_days=days_left,
                 ratio=1 + (rule.threshold - days_left) / max(rule.threshold, 1),
                 severity_level=1,
+                reason_params={},
             )
-            vals["reason"] = reason % {
-                "date": row["validity_date"],
-                "days": days_left,
-                "threshold": rule.threshold,
-            }
             vals_list.append(vals)
         return vals_list
 
@@ -319,50 +296,21 @@ class CrmGuardianScan(models.AbstractModel):
                 "due": "invoice_date_due",
             },
         )
-        reason = self.env._(
-            "%(amount)s due since %(date)s: %(age)s days overdue (threshold %(threshold)s days)."
-        )
         # a month overdue weighs like a timed check at its threshold; one level per step
         # of 30 days overdue (or of the threshold, when longer): a dismissed invoice
         # re-opens once it is a step further overdue
         step = max(rule.threshold, 30)
-        formatters = {}
         today = now.date()
         vals_list = []
         for row in rows:
             vals = self._row_vals(row, row["due"], today)
             vals["ratio"] = vals["age_days"] / step
             vals["severity_level"] = max(1, vals["age_days"] // step)
-            currency_id = row["currency_id"]
-            if currency_id not in formatters:
-                formatters[currency_id] = self._amount_formatter(currency_id)
-            vals["reason"] = reason % {
-                "amount": formatters[currency_id](row["amount"]),
-                "date": row["due"],
-                "age": vals["age_days"],
-                "threshold": rule.threshold,
+            vals["reason_params"] = {
+                "amount": {"amount": row["amount"], "currency_id": row["currency_id"]}
             }
             vals_list.append(vals)
         return vals_list
-
-    @api.model
-    def _amount_formatter(self, currency_id):
-        """A function formatting amounts like ``format_amount`` in ``currency_id``, with
-        the language's separators read once (``format_amount`` reads them per call)."""
-        currency = self.env["res.currency"].browse(currency_id)
-        lang = self.env["res.lang"]._get_data(code=self.env.lang or "en_US")
-        digits = currency.decimal_places
-        symbol = currency.symbol or ""
-        before = currency.position == "before"
-        separators = str.maketrans({",": lang.thousands_sep or "", ".": lang.decimal_point or "."})
-
-        def format_(amount):
-            number = f"{currency.round(amount or 0.0):,.{digits}f}".translate(separators)
-            if before:
-                return f"{symbol}\N{NO-BREAK SPACE}{number}"
-            return f"{number}\N{NO-BREAK SPACE}{symbol}"
-
-        return format_
 
     def _check_conversion_gap(self, rule, domain, now):
         """Opportunities whose customer lacks the email, phone or street the lead has."""
@@ -414,8 +362,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "partner_street": "partner_id.street",
             },
         )
-        labels = (self.env._("email"), self.env._("phone"), self.env._("address"))
-        reason = self.env._("The opportunity has %(fields)s but its customer %(partner)s does not.")
+        labels = ("email", "phone", "address")
         today = now.date()
         vals_list = []
         for row in rows:
@@ -428,7 +375,7 @@ class CrmGuardianScan(models.AbstractModel):
                 ),
             )
             vals = self._row_vals(row, row["converted"] or row["created"], today)
-            vals["reason"] = reason % {"fields": missing, "partner": row["partner_name"]}
+            vals["reason_params"] = {"fields": missing, "partner": row["partner_name"]}
             vals_list.append(vals)
         return vals_list
 
@@ -476,14 +423,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "company_name": "partner_name",
             },
         )
-        labels = (
-            self.env._("email"),
-            self.env._("phone"),
-            self.env._("source"),
-            self.env._("salesperson"),
-            self.env._("company name"),
-        )
-        reason = self.env._("The lead has no %(fields)s.")
+        labels = ("email", "phone", "source", "salesperson", "company name")
         today = now.date()
         vals_list = []
         for row in rows:
@@ -496,7 +436,7 @@ class CrmGuardianScan(models.AbstractModel):
             )
             count = sum(1 for present in presence if not present)
             vals = self._row_vals(row, row["created"], today, ratio=count / 2, severity_level=count)
-            vals["reason"] = reason % {"fields": self._missing_labels(labels, presence)}
+            vals["reason_params"] = {"fields": self._missing_labels(labels, presence)}
             vals_list.append(vals)
         return vals_list
 
@@ -524,15 +464,14 @@ class CrmGuardianScan(models.AbstractModel):
             domain,
             {**self._partner_columns, "email": "email", "phone": "phone", "mobile": "mobile"},
         )
-        labels = (self.env._("email"), self.env._("phone"))
-        reason = self.env._("The customer has no %(fields)s.")
+        labels = ("email", "phone")
         today = now.date()
         vals_list = []
         for row in rows:
             presence = (row["email"], row["phone"] or row["mobile"])
             count = sum(1 for present in presence if not present)
             vals = self._row_vals(row, row["created"], today, ratio=count / 2, severity_level=count)
-            vals["reason"] = reason % {"fields": self._missing_labels(labels, presence)}
+            vals["reason_params"] = {"fields": self._missing_labels(labels, presence)}
             vals_list.append(vals)
         return vals_list
 
@@ -547,10 +486,11 @@ class CrmGuardianScan(models.AbstractModel):
             ]
         )
         rows = self._fetch_rows("res.partner", domain, self._partner_columns)
-        reason = self.env._("No contact of this company has an email address.")
         today = now.date()
         return [
-            self._row_vals(row, row["created"], today, ratio=1.0, severity_level=1, reason=reason)
+            self._row_vals(
+                row, row["created"], today, ratio=1.0, severity_level=1, reason_params={}
+            )
             for row in rows
         ]
 
@@ -558,8 +498,9 @@ class CrmGuardianScan(models.AbstractModel):
     # DUPLICATE CHECKS
     # ------------------------------------------------------------
 
-    def _duplicate_groups(self, model, key_field, rule, domain, now, noun):
-        """One finding per value of ``key_field`` shared by 2..N records.
+    def _duplicate_groups(self, model, key_field, rule, domain, now, label):
+        """One finding per value of ``key_field`` shared by 2..N records; ``label``: the
+        word of crm.guardian.reason ``_labels`` naming the compared value in the reason.
 
         N is the rule's threshold (noise guard, default 20): a value shared by more
         records (a switchboard number, a generic mailbox) is ignored. One GROUP BY.
@@ -591,16 +532,10 @@ class CrmGuardianScan(models.AbstractModel):
         }
         member_field = "lead_ids" if model == "crm.lead" else "partner_ids"
         code = self.env.context.get("guardian_check")
-        field_label = Model._fields[key_field].string
-        name = self.env._("%(count)s %(noun)s: %(key)s")
-        # --- record access (issue #17): the stored texts name no member (a viewer may
-        # not read them all) and the group's customer, team and company are those
-        # common to every member, else empty (see crm.guardian.finding _compute_members)
-        reason = self.env._(
-            "%(count)s records share %(field)s '%(key)s'. Review them and "
-            "merge if they are the same (groups above %(limit)s records are ignored)."
-        )
-        # --- end record access
+        # record access (issue #17): the stored texts name no member (a viewer may not
+        # read them all) and the group's customer, team and company are those common to
+        # every member, else empty (see crm.guardian.finding _compute_members). The name
+        # is the shared value (the check says what is shared), in no language.
         vals_list = []
         for key, ids, last_created in groups:
             ids = sorted(ids)
@@ -609,7 +544,7 @@ class CrmGuardianScan(models.AbstractModel):
             vals = {
                 "res_id": ids[0],
                 "key": f"{code}:{key}",
-                "name": name % {"count": len(ids), "noun": noun, "key": key},
+                "name": key,
                 "reference_date": reference_date,
                 "age_days": (now.date() - reference_date).days if reference_date else 0,
                 "user_id": first["user_id"] or False,
@@ -622,12 +557,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "severity_level": len(ids),
             }
             vals[member_field] = ids
-            vals["reason"] = reason % {
-                "count": len(ids),
-                "field": field_label,
-                "key": key,
-                "limit": limit,
-            }
+            vals["reason_params"] = {"count": len(ids), "field": {"labels": [label]}, "key": key}
             vals_list.append(vals)
         return vals_list
 
@@ -645,12 +575,12 @@ class CrmGuardianScan(models.AbstractModel):
 
     def _check_lead_duplicate_email(self, rule, domain, now):
         return self.with_context(guardian_check="lead_duplicate_email")._duplicate_groups(
-            "crm.lead", "email_normalized", rule, domain, now, self.env._("leads share an email")
+            "crm.lead", "email_normalized", rule, domain, now, "email"
         )
 
     def _check_lead_duplicate_phone(self, rule, domain, now):
         return self.with_context(guardian_check="lead_duplicate_phone")._duplicate_groups(
-            "crm.lead", "phone_sanitized", rule, domain, now, self.env._("leads share a phone")
+            "crm.lead", "phone_sanitized", rule, domain, now, "phone"
         )
 
     def _check_partner_duplicate_email(self, rule, domain, now):
@@ -660,7 +590,7 @@ class CrmGuardianScan(models.AbstractModel):
             rule,
             domain,
             now,
-            self.env._("contacts share an email"),
+            "email",
         )
 
     def _check_company_duplicate_name(self, rule, domain, now):
@@ -671,7 +601,7 @@ class CrmGuardianScan(models.AbstractModel):
             rule,
             domain,
             now,
-            self.env._("companies share a name"),
+            "name",
         )
 
     # ------------------------------------------------------------
@@ -693,8 +623,4 @@ class CrmGuardianScan(models.AbstractModel):
             ]
         )
         rows = self._fetch_rows("sale.order", domain, self._order_columns)
-        reason = self.env._(
-            "Sent on %(date)s for an online signature, still unsigned after %(age)s days "
-            "(threshold %(threshold)s days)."
-        )
-        return self._aged_vals_list(rows, lambda row: row["date_order"], reason, rule, now)
+        return self._aged_vals_list(rows, lambda row: row["date_order"], now)

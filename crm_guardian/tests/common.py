@@ -80,7 +80,7 @@ class CrmGuardianCommon(TransactionCase):
         self.env.flush_all()
         self.env.cr.execute(
             """SELECT key, state, res_model, res_id, rule_id, risk_score, severity_level,
-                      age_days, reason, name, member_res_ids
+                      reference_date, reason_params, name, member_res_ids
                  FROM crm_guardian_finding"""
         )
         return {row[0]: row[1:] for row in self.env.cr.fetchall()}

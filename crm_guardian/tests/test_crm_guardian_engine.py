@@ -64,6 +64,27 @@ class TestCrmGuardianEngine(CrmGuardianCommon):
         )
         self.assertEqual(scan._risk(rule.weight, rule.threshold, None, 0, 999), 15)
 
+    def test_next_night_writes_only_what_users_see_change(self):
+        """A day later a finding is rewritten only when its risk, level, amount... changed:
+        not for its age (derived when read) nor its reason (facts, rendered when read)."""
+        capped = self.create_stale_lead(140)  # ratio capped: the risk no longer grows
+        growing = self.create_stale_lead(20)
+        self.scan(["stale_lead"])
+        findings = self.open_finding("stale_lead", capped) | self.open_finding(
+            "stale_lead", growing
+        )
+        capped_finding = self.open_finding("stale_lead", capped)
+        reason = capped_finding.reason
+        written = {finding: finding.write_date for finding in findings}
+        night = self.scan(["stale_lead"], now=self.now + timedelta(days=1))
+        self.assertEqual(night["stale_lead"]["created"], 0)
+        findings.invalidate_recordset()
+        self.assertEqual(capped_finding.write_date, written[capped_finding], "not rewritten")
+        growing_finding = findings - capped_finding
+        self.assertGreater(growing_finding.write_date, written[growing_finding], "its risk grew")
+        self.assertEqual(capped_finding.reason, reason, "read the same day: the same text")
+        self.assertIn("140 days", reason)
+
     def test_idempotent_rescan_and_auto_resolve(self):
         lead = self.create_stale_lead(20)
         first = self.scan(["stale_lead"])
@@ -76,10 +97,10 @@ class TestCrmGuardianEngine(CrmGuardianCommon):
         )
         all_after = self.env["crm.guardian.finding"].sudo().search([("check", "=", "stale_lead")])
         self.assertEqual(all_before, all_after, "same findings, same ids")
-        # next day: the same finding is updated (age), not duplicated
+        # next day: the same finding (its risk grew with its age), not a second one
         self.scan(["stale_lead"], now=self.now + timedelta(days=1))
         self.assertEqual(self.finding("stale_lead", lead), finding)
-        self.assertEqual(finding.age_days, 21)
+        self.assertEqual(finding.age_days, 20, "derived from the reference date, today")
         # the lead is won: auto-resolved
         lead.write({"stage_id": self.stage_won.id})
         self.scan(["stale_lead"])

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo.tests import new_test_user, tagged
+from odoo.tools import format_date
 
 from .common import GUARDIAN_MANAGE, CrmGuardianCommon
 
@@ -73,7 +74,9 @@ class TestCrmGuardianI18n(CrmGuardianCommon):
         self.env["crm.guardian.scan"].with_user(user).with_context(lang=user.lang)._scan(
             checks=["lead_incomplete"], now=self.now + timedelta(days=2)
         )
-        return self.open_finding("lead_incomplete", lead).with_user(user)
+        return (
+            self.open_finding("lead_incomplete", lead).with_user(user).with_context(lang=user.lang)
+        )
 
     def test_finding_reason_in_user_language(self):
         """A manager scanning in their language gets the finding's reason, its check and
@@ -91,6 +94,31 @@ class TestCrmGuardianI18n(CrmGuardianCommon):
                 self.assertEqual(sections["incomplete"], expected["section"])
                 states = dict(finding._fields["state"]._description_selection(finding.env))
                 self.assertEqual(states["dismissed"], expected["dismissed"])
+
+    def test_reason_rendered_for_each_reader(self):
+        """The nightly scan (no language) stores facts: each reader reads the reason in
+        their own language, with dates in their own format."""
+        lead = self.create_lead(name="CG i18n facts", phone=False, source_id=False)
+        stale = self.create_stale_lead(20)
+        self.env["crm.guardian.scan"]._scan(
+            checks=["lead_incomplete", "stale_lead"], now=self.now + timedelta(days=2)
+        )
+        incomplete = self.open_finding("lead_incomplete", lead)
+        self.assertEqual(
+            incomplete.with_context(lang="en_US").reason, "The lead has no phone, source."
+        )
+        stale = self.open_finding("stale_lead", stale)
+        for code, expected in EXPECTED.items():
+            with self.subTest(lang=code):
+                reader = self.users[code]
+                self.assertEqual(
+                    incomplete.with_user(reader).with_context(lang=code).reason,
+                    expected["reason"],
+                )
+                reason = stale.with_user(reader).with_context(lang=code).reason
+                date = format_date(stale.with_context(lang=code).env, stale.reference_date)
+                self.assertIn(date, reason)
+                self.assertNotIn(str(stale.reference_date), reason, "not the ISO date")
 
     def test_digest_in_recipient_language(self):
         """The daily rescue list reaches each user in their language: subject, body, the

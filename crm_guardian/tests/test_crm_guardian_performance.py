@@ -46,7 +46,7 @@ class TestCrmGuardianPerformance(CrmGuardianCommon):
         self.assertLessEqual(again, small)
 
     def test_nightly_rewrite_touches_no_index(self):
-        """What ages every night (age, risk, level, reason, fingerprint) is in no index of
+        """What may change at night (risk, level, reason facts, fingerprint) is in no index of
         the findings and pages keep room: the nightly update of every finding is a HOT
         update. The dashboard counts a flag that changes once in a finding's life."""
         self.cr.execute(
@@ -54,7 +54,7 @@ class TestCrmGuardianPerformance(CrmGuardianCommon):
         )
         definitions = [definition for (definition,) in self.cr.fetchall()]
         self.assertTrue(any("high_risk" in definition for definition in definitions))
-        for column in ("age_days", "risk_score", "severity_level", "reason", "sync_hash"):
+        for column in ("risk_score", "severity_level", "reason_params", "sync_hash"):
             for definition in definitions:
                 self.assertNotIn(column, definition)
         self.cr.execute(

@@ -73,7 +73,7 @@ class TestCrmGuardianRescue(CrmGuardianCommon):
         self.scan(["quotation_followup"], now=tomorrow)
         finding = self.open_finding("quotation_followup", sent)
         self.assertEqual(finding.partner_id, self.customer)
-        self.assertEqual(finding.age_days, 7)
+        self.assertEqual(finding.age_days, 6, "derived from the reference date, today")
         # a message since the cutoff is a follow-up
         sent.message_post(body="Reminder sent")
         self.scan(["quotation_followup"], now=tomorrow)
@@ -95,7 +95,8 @@ class TestCrmGuardianRescue(CrmGuardianCommon):
         expired = self._order(validity_date=self.today - timedelta(days=1))
         self.scan(["quotation_expiring"])
         finding = self.open_finding("quotation_expiring", soon)
-        self.assertEqual(finding.age_days, 7, "age is the number of days left")
+        self.assertEqual(finding.age_days, -7, "negative: the days left")
+        self.assertIn("in 7 days", finding.reason)
         self.assertFalse(self.finding("quotation_expiring", later))
         self.assertFalse(self.finding("quotation_expiring", expired))
 

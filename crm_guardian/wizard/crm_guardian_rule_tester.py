@@ -36,6 +36,18 @@ class CrmGuardianRuleTester(models.TransientModel):
         scan = self.env["crm.guardian.scan"].sudo()
         vals_list = scan._run_check(rule.check, rule, domain, fields.Datetime.now())
         vals_list.sort(key=lambda vals: -vals["risk_score"])
+        shown = vals_list[:PREVIEW_LIMIT]
+        reasons = self.env["crm.guardian.reason"]._render_many(
+            [
+                (
+                    rule.check,
+                    vals.get("reason_params"),
+                    vals.get("reference_date"),
+                    vals["threshold"],
+                )
+                for vals in shown
+            ]
+        )
         self.line_ids.unlink()
         self.write(
             {
@@ -49,10 +61,10 @@ class CrmGuardianRuleTester(models.TransientModel):
                             "reference_date": vals.get("reference_date"),
                             "age_days": vals.get("age_days", 0),
                             "risk_score": vals["risk_score"],
-                            "reason": vals.get("reason"),
+                            "reason": reason,
                         }
                     )
-                    for vals in vals_list[:PREVIEW_LIMIT]
+                    for vals, reason in zip(shown, reasons, strict=True)
                 ],
             }
         )

@@ -26,12 +26,21 @@ class CrmGuardianScan(models.AbstractModel):
                     "section": "contracts",
                     "model": "contract.contract",
                     "sequence": 420,
+                    "reason": self.env._(
+                        "The contract ends on %(date)s, in %(days)s days, and no renewal "
+                        "activity is planned (threshold %(threshold)s days)."
+                    ),
                 },
                 "contract_billing_ending": {
                     "name": self.env._("Recurring billing runs out"),
                     "section": "contracts",
                     "model": "contract.contract",
                     "sequence": 430,
+                    "reason": self.env._(
+                        "Everything is invoiced: the last invoiced period ends on %(date)s, in "
+                        "%(days)s days, and no further invoice is planned (threshold "
+                        "%(threshold)s days)."
+                    ),
                 },
             }
         )
@@ -48,7 +57,6 @@ class CrmGuardianScan(models.AbstractModel):
             partner_id=contract.partner_id.commercial_partner_id.id,
             user_id=contract.user_id.id,
             company_id=contract.company_id.id,
-            age_days=days_left,
             ratio=1 + (threshold - days_left) / max(threshold, 1),
             # a deadline ahead: one step, dismissals hold until their date
             severity_level=1,
@@ -71,13 +79,7 @@ class CrmGuardianScan(models.AbstractModel):
         for contract in self.env["contract.contract"].search_fetch(domain, CONTRACT_FIELDS):
             days_left = (contract.date_end - today).days
             vals = self._contract_vals(contract, contract.date_end, now, days_left, rule.threshold)
-            vals["reason"] = self.env._(
-                "The contract ends on %(date)s, in %(days)s days, and no renewal activity is "
-                "planned (threshold %(threshold)s days).",
-                date=contract.date_end,
-                days=days_left,
-                threshold=rule.threshold,
-            )
+            vals["reason_params"] = {}
             vals_list.append(vals)
         return vals_list
 
@@ -108,12 +110,6 @@ class CrmGuardianScan(models.AbstractModel):
             )
             days_left = (period_end - today).days
             vals = self._contract_vals(contract, period_end, now, days_left, rule.threshold)
-            vals["reason"] = self.env._(
-                "Everything is invoiced: the last invoiced period ends on %(date)s, in %(days)s "
-                "days, and no further invoice is planned (threshold %(threshold)s days).",
-                date=period_end,
-                days=days_left,
-                threshold=rule.threshold,
-            )
+            vals["reason_params"] = {}
             vals_list.append(vals)
         return vals_list

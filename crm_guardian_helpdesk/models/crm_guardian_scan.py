@@ -24,24 +24,45 @@ class CrmGuardianScan(models.AbstractModel):
                     "section": "tickets",
                     "model": "helpdesk.ticket",
                     "sequence": 310,
+                    "reason": self.env._(
+                        "No message or stage change for %(hours)s hours in stage %(stage)s "
+                        "(threshold %(threshold)s hours)."
+                    ),
                 },
                 "ticket_unassigned": {
                     "name": self.env._("Unassigned ticket"),
                     "section": "tickets",
                     "model": "helpdesk.ticket",
                     "sequence": 320,
+                    "reason": self.env._(
+                        "Nobody is assigned %(hours)s hours after the ticket was opened "
+                        "(threshold %(threshold)s hours)."
+                    ),
                 },
                 "ticket_first_response": {
                     "name": self.env._("First response SLA at risk"),
                     "section": "tickets",
                     "model": "helpdesk.ticket",
                     "sequence": 330,
+                    "reason": {
+                        "breached": self.env._(
+                            "First-response SLA breached: no reply to the customer %(hours)s "
+                            "hours after creation (SLA %(sla)s hours, due %(deadline)s)."
+                        ),
+                        "at_risk": self.env._(
+                            "First-response SLA at risk: no reply to the customer yet, due in "
+                            "%(left)s hours (SLA %(sla)s hours, due %(deadline)s)."
+                        ),
+                    },
                 },
                 "ticket_resolution": {
                     "name": self.env._("Resolution SLA at risk"),
                     "section": "tickets",
                     "model": "helpdesk.ticket",
                     "sequence": 340,
+                    "reason": self.env._(
+                        "Open for %(age)s days (resolution SLA %(threshold)s days)."
+                    ),
                 },
             }
         )
@@ -108,12 +129,8 @@ class CrmGuardianScan(models.AbstractModel):
         rows = self._ticket_rows(
             domain,
             stage_changed="last_stage_update",
-            stage="stage_id.name",
+            stage_id="stage_id",
             last_message=self._last_message_sql("helpdesk.ticket"),
-        )
-        reason = self.env._(
-            "No message or stage change for %(hours)s hours in stage %(stage)s "
-            "(threshold %(threshold)s hours)."
         )
         today = now.date()
         vals_list = []
@@ -121,10 +138,9 @@ class CrmGuardianScan(models.AbstractModel):
             last = max(filter(None, (row["stage_changed"], row["last_message"])))
             hours = self._hours(last, now)
             vals = self._row_vals(row, last, today, ratio=hours / max(rule.threshold, 1))
-            vals["reason"] = reason % {
+            vals["reason_params"] = {
                 "hours": hours,
-                "stage": row["stage"],
-                "threshold": rule.threshold,
+                "stage": {"record": ["helpdesk.ticket.stage", row["stage_id"]]},
             }
             vals_list.append(vals)
         return vals_list
@@ -139,16 +155,12 @@ class CrmGuardianScan(models.AbstractModel):
                 [("user_id", "=", False), ("create_date", "<", cutoff)],
             ]
         )
-        reason = self.env._(
-            "Nobody is assigned %(hours)s hours after the ticket was opened "
-            "(threshold %(threshold)s hours)."
-        )
         today = now.date()
         vals_list = []
         for row in self._ticket_rows(domain):
             hours = self._hours(row["created"], now)
             vals = self._row_vals(row, row["created"], today, ratio=hours / max(rule.threshold, 1))
-            vals["reason"] = reason % {"hours": hours, "threshold": rule.threshold}
+            vals["reason_params"] = {"hours": hours}
             vals_list.append(vals)
         return vals_list
 
@@ -165,27 +177,19 @@ class CrmGuardianScan(models.AbstractModel):
                 [("message_ids", "not any", self._staff_reply_domain())],
             ]
         )
-        breached = self.env._(
-            "First-response SLA breached: no reply to the customer %(hours)s hours "
-            "after creation (SLA %(sla)s hours, due %(deadline)s)."
-        )
-        at_risk = self.env._(
-            "First-response SLA at risk: no reply to the customer yet, due in "
-            "%(left)s hours (SLA %(sla)s hours, due %(deadline)s)."
-        )
         today = now.date()
         vals_list = []
         for row in self._ticket_rows(domain):
             deadline = row["created"] + timedelta(hours=deadline_hours)
             hours = self._hours(row["created"], now)
             vals = self._row_vals(row, row["created"], today, ratio=hours / max(deadline_hours, 1))
-            params = {
+            vals["reason_params"] = {
+                "variant": "breached" if now >= deadline else "at_risk",
                 "hours": hours,
                 "left": self._hours(now, deadline),
                 "sla": deadline_hours,
-                "deadline": fields.Datetime.to_string(deadline),
+                "deadline": {"datetime": fields.Datetime.to_string(deadline)},
             }
-            vals["reason"] = (breached if now >= deadline else at_risk) % params
             vals_list.append(vals)
         return vals_list
 
@@ -195,11 +199,10 @@ class CrmGuardianScan(models.AbstractModel):
         domain = expression.AND(
             [domain, self._open_ticket_domain(), [("create_date", "<", cutoff)]]
         )
-        reason = self.env._("Open for %(age)s days (resolution SLA %(threshold)s days).")
         today = now.date()
         vals_list = []
         for row in self._ticket_rows(domain):
             vals = self._row_vals(row, row["created"], today)
-            vals["reason"] = reason % {"age": vals["age_days"], "threshold": rule.threshold}
+            vals["reason_params"] = {}
             vals_list.append(vals)
         return vals_list
