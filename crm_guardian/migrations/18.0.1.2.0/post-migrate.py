@@ -2,9 +2,10 @@
 reader's language when read, and no longer their age (derived from the reference date).
 
 The findings of an earlier version keep their stored sentence (``{"legacy": text}``, shown
-as it is) until the next full scan replaces it with facts: their fingerprint is cleared so
-that the scan rewrites every standing finding, and the rules' scan state so that the next
-scan is a full one."""
+as it is) until the next full scan replaces it with facts (one pass over the findings: their
+fingerprints, of other columns, no longer match, so the scan rewrites each one); the rules'
+scan state is cleared so that the next scan is a full one. The columns of the sentence and of
+the age are dropped."""
 
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists
@@ -21,5 +22,11 @@ def migrate(cr, version):
                     WHERE reason_params IS NULL AND reason IS NOT NULL"""
             )
         )
-    cr.execute("UPDATE crm_guardian_finding SET sync_hash = NULL WHERE sync_hash IS NOT NULL")
+    # the columns of the sentence and of the age are no longer written (dropping a
+    # column only marks it dropped: no rewrite of the table)
+    for column in ("reason", "age_days"):
+        if column_exists(cr, "crm_guardian_finding", column):
+            cr.execute(
+                SQL("ALTER TABLE crm_guardian_finding DROP COLUMN %s", SQL.identifier(column))
+            )
     cr.execute("UPDATE crm_guardian_rule SET last_scan_signature = NULL")
