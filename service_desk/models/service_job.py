@@ -4,10 +4,12 @@ from datetime import datetime, time
 
 from markupsafe import Markup
 
-from odoo import Command, api, fields, models
+from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 from odoo.tools.sql import create_index
+
+from odoo.addons.rating.models import rating_data
 
 SEQUENCE_CODE = "service.job"
 # Public tracking: the shortest phone number accepted as second factor (10^8 guesses).
@@ -17,7 +19,7 @@ TRACKING_PHONE_MIN_DIGITS = 8
 class ServiceJob(models.Model):
     _name = "service.job"
     _description = "Service Job"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["portal.mixin", "rating.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "priority desc, date_deadline, id desc"
     _check_company_auto = True
     _rec_names_search = ["name", "title", "partner_id", "item_serial"]
@@ -451,6 +453,8 @@ class ServiceJob(models.Model):
                     raise UserError(error)
         if {"category_id", "checklist_template_ids"} & set(vals):
             self._sync_checklists()
+        if new_stage.rating_request:
+            self.filtered(lambda job: old_stages[job] != new_stage)._send_rating_request()
         return res
 
     @api.ondelete(at_uninstall=False)
@@ -628,3 +632,131 @@ class ServiceJob(models.Model):
             "order_line": [Command.create(line)],
             "service_job_ids": [Command.link(self.id)],
         }
+
+    # --- customer rating (rating.mixin) --------------------------------------------------
+
+    def _rating_get_partner(self):
+        """The customer asked to rate: the job's contact when they have an email (as for
+        approvals), else the customer."""
+        if self.contact_id.email:
+            return self.contact_id
+        return super()._rating_get_partner()
+
+    def _rating_get_parent_field_name(self):
+        # Ratings roll up to the category (rating.parent.mixin on service.category).
+        return "category_id"
+
+    def _rating_apply_get_default_subtype_id(self):
+        return self.env["ir.model.data"]._xmlid_to_res_id("service_desk.mt_service_job_rating")
+
+    def rating_apply(
+        self,
+        rate,
+        token=None,
+        rating=None,
+        feedback=None,
+        subtype_xmlid=None,
+        notify_delay_send=False,
+    ):
+        """Apply the customer's rating (rating addon's contract); a low one (below "Okay",
+        i.e. 1 or 2 of 5) also gives the service manager an activity on the job."""
+        rating = super().rating_apply(
+            rate,
+            token=token,
+            rating=rating,
+            feedback=feedback,
+            subtype_xmlid=subtype_xmlid,
+            notify_delay_send=notify_delay_send,
+        )
+        if rating_data.RATING_LIMIT_MIN <= rating.rating < rating_data.RATING_LIMIT_OK:
+            self._schedule_low_rating_activity(rating)
+        return rating
+
+    def _send_rating_request(self):
+        """Email each job's customer the rating request (links to the rating addon's /rate
+        pages), through the mail queue. Skipped with tracking disabled (imports, tests),
+        like the other automatic customer emails, and when the customer has no email."""
+        if self.env.context.get("tracking_disable"):
+            return
+        template = self.env.ref(
+            "service_desk.mail_template_service_job_rating", raise_if_not_found=False
+        )
+        if not template:
+            return
+        for job in self:
+            partner = job._rating_get_partner()
+            if partner.email and partner != self.env.user.partner_id:
+                job.rating_send_request(template, lang=partner.lang, force_send=False)
+
+    def _get_service_manager(self):
+        """Who follows up unhappy customers: the company's Service Manager (Settings), else
+        the first Service Desk manager of the company (lowest id, OdooBot excluded)."""
+        self.ensure_one()
+        manager = self.company_id.service_manager_id
+        if manager:
+            return manager
+        # sudo: officers and public rating pages need to find the manager; only an id is read.
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("groups_id", "in", self.env.ref("service_desk.group_service_desk_manager").id),
+                    ("share", "=", False),
+                    ("company_ids", "in", self.company_id.id),
+                    ("id", "!=", SUPERUSER_ID),
+                ],
+                order="id",
+                limit=1,
+            )
+        )
+
+    def _schedule_low_rating_activity(self, rating):
+        """One open "Unhappy Customer" activity per job for the service manager, its note the
+        latest rating and comment (a second low rating updates it)."""
+        self.ensure_one()
+        manager = self._get_service_manager()
+        if not manager:
+            return
+        xmlid = "service_desk.mail_activity_type_service_job_low_rating"
+        note = Markup("<p>%s</p>") % self.env._(
+            "%(customer)s rated this job %(rating)s/5: %(feedback)s",
+            customer=rating.partner_id.display_name or self.partner_id.display_name,
+            rating=int(rating.rating),
+            feedback=rating.feedback or self.env._("no comment"),
+        )
+        activity_type = self.env.ref(xmlid)
+        existing = self.activity_ids.filtered(lambda act: act.activity_type_id == activity_type)
+        if existing:
+            existing.write({"note": note, "user_id": manager.id})
+            return
+        self.activity_schedule(
+            xmlid,
+            user_id=manager.id,
+            summary=self.env._("Unhappy customer: call them back"),
+            note=note,
+        )
+
+    def _get_portal_rating(self):
+        """(pending, given): the customer's rating request still to answer, and the last
+        rating given, as sudo records (portal page; the caller checked access)."""
+        self.ensure_one()
+        ratings = self.sudo().rating_ids
+        partner = self._rating_get_partner()
+        pending = ratings.filtered(lambda r: not r.consumed and r.partner_id == partner)[:1]
+        given = ratings.filtered("consumed")[:1]
+        return pending, given
+
+    def action_open_ratings(self):
+        """The job's ratings (smart button)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "service_desk.rating_rating_action_service_job"
+        )
+        action["domain"] = [
+            ("res_model", "=", self._name),
+            ("res_id", "=", self.id),
+            ("consumed", "=", True),
+        ]
+        action["context"] = {}
+        return action
