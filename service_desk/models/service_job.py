@@ -1,12 +1,13 @@
 import re
 import secrets
-from datetime import datetime, time
+from collections import defaultdict
+from datetime import datetime, time, timedelta
 
 from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, Command, api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import html2plaintext
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date, format_datetime, html2plaintext
 from odoo.tools.sql import create_index
 
 from odoo.addons.rating.models import rating_data
@@ -189,6 +190,29 @@ class ServiceJob(models.Model):
     )
     sale_order_count = fields.Integer(compute="_compute_sale_order_count")
     invoice_count = fields.Integer(compute="_compute_invoice_count")
+    # Technician schedule (calendar "Schedule"): when the work is planned.
+    planned_start = fields.Datetime(index=True, tracking=True, copy=False)
+    planned_end = fields.Datetime(
+        compute="_compute_planned_end",
+        store=True,
+        readonly=False,
+        tracking=True,
+        copy=False,
+        help="Defaults to one hour after the planned start.",
+    )
+    planned_duration = fields.Float(
+        string="Planned Hours",
+        compute="_compute_planned_duration",
+        inverse="_inverse_planned_duration",
+        store=True,
+        copy=False,
+        aggregator="sum",
+    )
+    schedule_warning = fields.Text(
+        compute="_compute_schedule_warning",
+        help="The technician is planned on another open job at the same time, or the job is "
+        "planned to end after its due date.",
+    )
 
     def init(self):  # pylint: disable=missing-return
         super().init()
@@ -236,6 +260,54 @@ class ServiceJob(models.Model):
                 if job.id and job_sudo.tracking_key
                 else False
             )
+
+    @api.depends("planned_start")
+    def _compute_planned_end(self):
+        for job in self:
+            if not job.planned_start:
+                job.planned_end = False
+            elif not job.planned_end:
+                job.planned_end = job.planned_start + timedelta(hours=1)
+            else:
+                job.planned_end = job.planned_end
+
+    @api.depends("planned_start", "planned_end")
+    def _compute_planned_duration(self):
+        for job in self:
+            if job.planned_start and job.planned_end:
+                seconds = (job.planned_end - job.planned_start).total_seconds()
+                job.planned_duration = seconds / 3600.0
+            else:
+                job.planned_duration = 0.0
+
+    def _inverse_planned_duration(self):
+        for job in self.filtered("planned_start"):
+            job.planned_end = job.planned_start + timedelta(hours=max(job.planned_duration, 0.0))
+
+    @api.depends("planned_start", "planned_end", "user_id", "date_deadline", "is_closed")
+    def _compute_schedule_warning(self):
+        overlaps = self._get_schedule_overlaps()
+        for job in self:
+            warnings = []
+            others = overlaps.get(job)
+            if others:
+                warnings.append(
+                    self.env._(
+                        "%(technician)s is also planned on %(jobs)s at that time.",
+                        technician=job.user_id.name,
+                        jobs=", ".join(
+                            f"{other.name} ({job._format_planned_slot(other)})" for other in others
+                        ),
+                    )
+                )
+            if job._is_planned_after_deadline():
+                warnings.append(
+                    self.env._(
+                        "Planned to end after its due date (%(date)s).",
+                        date=format_date(self.env, job.date_deadline),
+                    )
+                )
+            job.schedule_warning = "\n".join(warnings) or False
 
     @api.depends("approval_ids.state")
     def _compute_approval_pending_id(self):
@@ -353,10 +425,15 @@ class ServiceJob(models.Model):
         self.ensure_one()
         return self.env._("Job Sheet - %(reference)s", reference=self.name)
 
-    @api.depends("name", "title")
+    @api.depends("name", "title", "schedule_warning")
+    @api.depends_context("service_job_schedule")
     def _compute_display_name(self):
+        # In the schedule (calendar), a job with a scheduling warning is marked in its title.
+        mark = self.env.context.get("service_job_schedule")
         for job in self:
             job.display_name = f"{job.name} - {job.title}" if job.title else job.name
+            if mark and job.schedule_warning:
+                job.display_name = f"\u26a0 {job.display_name}"
 
     @api.model
     def _read_group_stage_ids(self, stages, domain):
@@ -375,6 +452,25 @@ class ServiceJob(models.Model):
                 },
             )
         return res
+
+    # ------------------------------------------------------------
+    # CONSTRAINTS
+    # ------------------------------------------------------------
+
+    @api.constrains("planned_start", "planned_end")
+    def _check_planned_dates(self):
+        for job in self:
+            if job.planned_end and not job.planned_start:
+                raise ValidationError(
+                    self.env._("%(job)s: set a planned start with the planned end.", job=job.name)
+                )
+            if job.planned_start and job.planned_end and job.planned_end < job.planned_start:
+                raise ValidationError(
+                    self.env._(
+                        "%(job)s: the planned end must not be before the planned start.",
+                        job=job.name,
+                    )
+                )
 
     # ------------------------------------------------------------
     # ONCHANGES
@@ -397,6 +493,13 @@ class ServiceJob(models.Model):
             self.stage_id = old_stage
             return {"warning": {"title": self.env._("Stage not allowed"), "message": error}}
         return None
+
+    @api.onchange("planned_start")
+    def _onchange_planned_start(self):
+        """In the form, moving the planned start keeps the saved planned duration."""
+        origin = self._origin
+        if self.planned_start and origin.planned_start and origin.planned_end:
+            self.planned_end = self.planned_start + (origin.planned_end - origin.planned_start)
 
     @api.onchange("category_id")
     def _onchange_category_id(self):
@@ -760,3 +863,59 @@ class ServiceJob(models.Model):
         ]
         action["context"] = {}
         return action
+
+    # --- technician schedule ---------------------------------------------------------------
+
+    def _get_schedule_overlaps(self):
+        """``{job: other jobs}``: for each open, planned and assigned job of ``self``, the other
+        open jobs (that the user may read) of its technician planned at an overlapping time.
+        One search for the whole set, however many jobs it holds."""
+        planned = self.filtered(
+            lambda job: job.planned_start and job.planned_end and job.user_id and not job.is_closed
+        )
+        if not planned:
+            return {}
+        candidates = self.env["service.job"].search_fetch(
+            [
+                ("user_id", "in", planned.user_id.ids),
+                ("is_closed", "=", False),
+                ("planned_start", "<", max(planned.mapped("planned_end"))),
+                ("planned_end", ">", min(planned.mapped("planned_start"))),
+            ],
+            ["name", "user_id", "planned_start", "planned_end"],
+            order="planned_start, id",
+        )
+        by_user = defaultdict(list)
+        for candidate in candidates:
+            by_user[candidate.user_id.id].append(candidate)
+        overlaps = {}
+        for job in planned:
+            others = [
+                other
+                for other in by_user[job.user_id.id]
+                if other.id != job._origin.id
+                and other.planned_start < job.planned_end
+                and other.planned_end > job.planned_start
+            ]
+            if others:
+                overlaps[job] = others
+        return overlaps
+
+    def _is_planned_after_deadline(self):
+        """Whether this open job is planned to end after its due date (user's time zone)."""
+        self.ensure_one()
+        if self.is_closed or not self.planned_end or not self.date_deadline:
+            return False
+        return fields.Datetime.context_timestamp(self, self.planned_end).date() > self.date_deadline
+
+    def _format_planned_slot(self, job):
+        """``job``'s planned start and end as the user reads them, e.g. 05/12 10:00-12:00."""
+        start, end = (
+            fields.Datetime.context_timestamp(self, moment)
+            for moment in (job.planned_start, job.planned_end)
+        )
+        end_format = "HH:mm" if start.date() == end.date() else "short"
+        return "%s-%s" % (
+            format_datetime(self.env, job.planned_start, dt_format="short"),
+            format_datetime(self.env, job.planned_end, dt_format=end_format),
+        )
