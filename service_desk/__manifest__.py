@@ -39,6 +39,7 @@
         "views/res_config_settings_views.xml",
         "views/service_job_rating_views.xml",
         "report/service_job_report.xml",
+        "report/service_job_label_report.xml",
         "views/service_desk_menus.xml",
     ],
     "assets": {
@@ -48,6 +49,7 @@
     },
     "demo": [
         "demo/service_desk_demo.xml",
+        "demo/service_job_schedule_rating_demo.xml",
     ],
     "application": True,
     "installable": True,

@@ -421,6 +421,23 @@ class ServiceJob(models.Model):
             return False
         return self.sudo().tracking_url or False
 
+    def _get_label_qr_value(self):
+        """What the QR code of the item label opens: the public tracking link when public
+        tracking is on, else the job in the backend (for the staff who scan the item)."""
+        self.ensure_one()
+        # sudo: a non-secret switch, and the job's own tracking link (see the job sheet).
+        ICP = self.env["ir.config_parameter"].sudo()
+        if ICP.get_param("service_desk.public_tracking") in ("True", "1", "true"):
+            url = self.sudo().tracking_url
+            if url:
+                return url
+        return f"{self.get_base_url()}/odoo/action-service_desk.service_job_action/{self.id}"
+
+    def _get_label_item(self):
+        """The item as printed on the label: type, brand and model."""
+        self.ensure_one()
+        return " ".join(filter(None, [self.item_type, self.item_brand, self.item_model]))
+
     def _get_report_base_filename(self):
         self.ensure_one()
         return self.env._("Job Sheet - %(reference)s", reference=self.name)

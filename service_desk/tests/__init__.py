@@ -14,3 +14,4 @@ from . import test_service_job_notification
 from . import test_service_desk_routes
 from . import test_service_job_rating
 from . import test_service_job_schedule
+from . import test_service_job_label
