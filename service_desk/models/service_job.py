@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_date, format_datetime, html2plaintext
+from odoo.tools import format_date, html2plaintext
 from odoo.tools.sql import create_index
 
 from odoo.addons.rating.models import rating_data
@@ -213,6 +213,10 @@ class ServiceJob(models.Model):
         help="The technician is planned on another open job at the same time, or the job is "
         "planned to end after its due date.",
     )
+    schedule_title = fields.Char(
+        compute="_compute_schedule_title",
+        help="Title of the job in the schedule (calendar), marked when it has a warning.",
+    )
 
     def init(self):  # pylint: disable=missing-return
         super().init()
@@ -308,6 +312,12 @@ class ServiceJob(models.Model):
                     )
                 )
             job.schedule_warning = "\n".join(warnings) or False
+
+    @api.depends("display_name", "schedule_warning")
+    def _compute_schedule_title(self):
+        for job in self:
+            mark = "\u26a0 " if job.schedule_warning else ""
+            job.schedule_title = f"{mark}{job.display_name}"
 
     @api.depends("approval_ids.state")
     def _compute_approval_pending_id(self):
@@ -442,15 +452,10 @@ class ServiceJob(models.Model):
         self.ensure_one()
         return self.env._("Job Sheet - %(reference)s", reference=self.name)
 
-    @api.depends("name", "title", "schedule_warning")
-    @api.depends_context("service_job_schedule")
+    @api.depends("name", "title")
     def _compute_display_name(self):
-        # In the schedule (calendar), a job with a scheduling warning is marked in its title.
-        mark = self.env.context.get("service_job_schedule")
         for job in self:
             job.display_name = f"{job.name} - {job.title}" if job.title else job.name
-            if mark and job.schedule_warning:
-                job.display_name = f"\u26a0 {job.display_name}"
 
     @api.model
     def _read_group_stage_ids(self, stages, domain):
@@ -926,13 +931,13 @@ class ServiceJob(models.Model):
         return fields.Datetime.context_timestamp(self, self.planned_end).date() > self.date_deadline
 
     def _format_planned_slot(self, job):
-        """``job``'s planned start and end as the user reads them, e.g. 05/12 10:00-12:00."""
+        """``job``'s planned start and end in the user's time zone and date format, e.g.
+        "12/01/2026 09:00-12:00" (the end's date too when it is another day)."""
         start, end = (
             fields.Datetime.context_timestamp(self, moment)
             for moment in (job.planned_start, job.planned_end)
         )
-        end_format = "HH:mm" if start.date() == end.date() else "short"
-        return "%s-%s" % (
-            format_datetime(self.env, job.planned_start, dt_format="short"),
-            format_datetime(self.env, job.planned_end, dt_format=end_format),
-        )
+        end_text = f"{end:%H:%M}"
+        if end.date() != start.date():
+            end_text = f"{format_date(self.env, end.date())} {end_text}"
+        return f"{format_date(self.env, start.date())} {start:%H:%M}-{end_text}"
