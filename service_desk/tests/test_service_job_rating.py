@@ -59,6 +59,23 @@ class TestServiceJobRating(ServiceJobRatingCommon):
         self.stage_delivered.rating_request = True
         self.assertFalse(self._close(self.job_2, self.technician_2), "customer has no email")
 
+    def _init_stage_model(self):
+        self.env.registry.init_models(
+            self.env.cr, ["service.stage"], {"module": "service_desk"}, install=False
+        )
+
+    def test_upgrade_turns_the_request_on_for_delivered_once(self):
+        """A database upgraded to this version asks for ratings on Delivered, as a new one."""
+        Stage = self.env["service.stage"]
+        self.env.cr.execute("ALTER TABLE service_stage DROP COLUMN rating_request")
+        self._init_stage_model()  # what the upgrade runs: creates the column, sets the flag
+        Stage.invalidate_model(["rating_request"])
+        self.assertEqual(Stage.search([("rating_request", "=", True)]), self.stage_delivered)
+        self.stage_delivered.rating_request = False
+        self._init_stage_model()  # later upgrades keep the manager's choice
+        Stage.invalidate_model(["rating_request"])
+        self.assertFalse(self.stage_delivered.rating_request)
+
     def test_low_rating_schedules_one_activity_for_the_manager(self):
         rating = self._close(self.job, self.technician)
         job_sudo = self.job.sudo()  # as the public /rate controller applies it
@@ -87,7 +104,8 @@ class TestServiceJobRating(ServiceJobRatingCommon):
         self.job.sudo().rating_apply(1, token=rating.access_token, feedback="Meh")
         self.job_2.sudo()._rating_get_access_token()  # a request to technician 2's customer
         Rating = self.env["rating.rating"]
-        domain = [("res_model", "=", "service.job")]
+        # The ratings of this test's jobs (the database may hold demo ratings too).
+        domain = [("res_model", "=", "service.job"), ("res_id", "in", (self.job | self.job_2).ids)]
         self.assertEqual(Rating.with_user(self.technician).search(domain), rating)
         self.assertFalse(
             Rating.with_user(self.technician_2).search(domain + [("consumed", "=", True)])
