@@ -11,7 +11,6 @@ class ResCompany(models.Model):
     )
     service_manager_id = fields.Many2one(
         "res.users",
-        string="Service Manager",
         domain=[("share", "=", False)],
         help="Follows up unhappy customers: gets an activity on each job rated Dissatisfied. "
         "Empty: the first Service Desk manager of the company.",
