@@ -8,7 +8,7 @@
     "license": "LGPL-3",
     "development_status": "Beta",
     "maintainers": ["guardian-apps"],
-    "depends": ["mail", "portal", "utm", "contacts", "sale"],
+    "depends": ["mail", "portal", "utm", "contacts", "sale", "rating"],
     "data": [
         "security/service_desk_security.xml",
         "security/ir.model.access.csv",
@@ -22,6 +22,8 @@
         "data/service_stage_data.xml",
         "data/service_checklist_template_data.xml",
         "data/service_industry_template_data.xml",
+        "data/mail_template_rating_data.xml",
+        "data/mail_activity_type_data.xml",
         "views/service_job_views.xml",
         "views/service_stage_views.xml",
         "views/service_category_views.xml",
@@ -35,7 +37,9 @@
         "views/service_approval_templates.xml",
         "views/service_job_approval_views.xml",
         "views/res_config_settings_views.xml",
+        "views/service_job_rating_views.xml",
         "report/service_job_report.xml",
+        "report/service_job_label_report.xml",
         "views/service_desk_menus.xml",
     ],
     "assets": {
@@ -45,6 +49,7 @@
     },
     "demo": [
         "demo/service_desk_demo.xml",
+        "demo/service_job_schedule_rating_demo.xml",
     ],
     "application": True,
     "installable": True,

@@ -9,3 +9,9 @@ class ResCompany(models.Model):
         translate=True,
         help="Terms and conditions printed on the job sheet.",
     )
+    service_manager_id = fields.Many2one(
+        "res.users",
+        domain=[("share", "=", False)],
+        help="Follows up unhappy customers: gets an activity on each job rated Dissatisfied. "
+        "Empty: the first Service Desk manager of the company.",
+    )

@@ -21,3 +21,6 @@ class ResConfigSettings(models.TransientModel):
     service_job_terms = fields.Html(
         related="company_id.service_job_terms", readonly=False, string="Job Sheet Terms"
     )
+    service_manager_id = fields.Many2one(
+        related="company_id.service_manager_id", readonly=False, string="Service Manager"
+    )

@@ -6,6 +6,7 @@ class ServiceCategory(models.Model):
     _description = "Service Category"
     _order = "sequence, name, id"
     _check_company_auto = True
+    _inherit = ["rating.parent.mixin"]
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
@@ -39,3 +40,17 @@ class ServiceCategory(models.Model):
         counts = {category.id: count for category, count in groups}
         for category in self:
             category.job_count = counts.get(category.id, 0)
+
+    def action_open_ratings(self):
+        """The customer ratings of this category's jobs (smart button)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "service_desk.rating_rating_action_service_job"
+        )
+        action["domain"] = [
+            ("res_model", "=", "service.job"),
+            ("consumed", "=", True),
+            ("parent_res_model", "=", self._name),
+            ("parent_res_id", "=", self.id),
+        ]
+        return action

@@ -1,13 +1,16 @@
 import re
 import secrets
-from datetime import datetime, time
+from collections import defaultdict
+from datetime import datetime, time, timedelta
 
 from markupsafe import Markup
 
-from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import html2plaintext
+from odoo import SUPERUSER_ID, Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date, html2plaintext
 from odoo.tools.sql import create_index
+
+from odoo.addons.rating.models import rating_data
 
 SEQUENCE_CODE = "service.job"
 # Public tracking: the shortest phone number accepted as second factor (10^8 guesses).
@@ -17,7 +20,7 @@ TRACKING_PHONE_MIN_DIGITS = 8
 class ServiceJob(models.Model):
     _name = "service.job"
     _description = "Service Job"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["portal.mixin", "rating.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "priority desc, date_deadline, id desc"
     _check_company_auto = True
     _rec_names_search = ["name", "title", "partner_id", "item_serial"]
@@ -187,6 +190,33 @@ class ServiceJob(models.Model):
     )
     sale_order_count = fields.Integer(compute="_compute_sale_order_count")
     invoice_count = fields.Integer(compute="_compute_invoice_count")
+    # Technician schedule (calendar "Schedule"): when the work is planned.
+    planned_start = fields.Datetime(index=True, tracking=True, copy=False)
+    planned_end = fields.Datetime(
+        compute="_compute_planned_end",
+        store=True,
+        readonly=False,
+        tracking=True,
+        copy=False,
+        help="Defaults to one hour after the planned start.",
+    )
+    planned_duration = fields.Float(
+        string="Planned Hours",
+        compute="_compute_planned_duration",
+        inverse="_inverse_planned_duration",
+        store=True,
+        copy=False,
+        aggregator="sum",
+    )
+    schedule_warning = fields.Text(
+        compute="_compute_schedule_warning",
+        help="The technician is planned on another open job at the same time, or the job is "
+        "planned to end after its due date.",
+    )
+    schedule_title = fields.Char(
+        compute="_compute_schedule_title",
+        help="Title of the job in the schedule (calendar), marked when it has a warning.",
+    )
 
     def init(self):  # pylint: disable=missing-return
         super().init()
@@ -234,6 +264,60 @@ class ServiceJob(models.Model):
                 if job.id and job_sudo.tracking_key
                 else False
             )
+
+    @api.depends("planned_start")
+    def _compute_planned_end(self):
+        for job in self:
+            if not job.planned_start:
+                job.planned_end = False
+            elif not job.planned_end:
+                job.planned_end = job.planned_start + timedelta(hours=1)
+            else:
+                job.planned_end = job.planned_end
+
+    @api.depends("planned_start", "planned_end")
+    def _compute_planned_duration(self):
+        for job in self:
+            if job.planned_start and job.planned_end:
+                seconds = (job.planned_end - job.planned_start).total_seconds()
+                job.planned_duration = seconds / 3600.0
+            else:
+                job.planned_duration = 0.0
+
+    def _inverse_planned_duration(self):
+        for job in self.filtered("planned_start"):
+            job.planned_end = job.planned_start + timedelta(hours=max(job.planned_duration, 0.0))
+
+    @api.depends("planned_start", "planned_end", "user_id", "date_deadline", "is_closed")
+    def _compute_schedule_warning(self):
+        overlaps = self._get_schedule_overlaps()
+        for job in self:
+            warnings = []
+            others = overlaps.get(job)
+            if others:
+                warnings.append(
+                    self.env._(
+                        "%(technician)s is also planned on %(jobs)s at that time.",
+                        technician=job.user_id.name,
+                        jobs=", ".join(
+                            f"{other.name} ({job._format_planned_slot(other)})" for other in others
+                        ),
+                    )
+                )
+            if job._is_planned_after_deadline():
+                warnings.append(
+                    self.env._(
+                        "Planned to end after its due date (%(date)s).",
+                        date=format_date(self.env, job.date_deadline),
+                    )
+                )
+            job.schedule_warning = "\n".join(warnings) or False
+
+    @api.depends("display_name", "schedule_warning")
+    def _compute_schedule_title(self):
+        for job in self:
+            mark = "\u26a0 " if job.schedule_warning else ""
+            job.schedule_title = f"{mark}{job.display_name}"
 
     @api.depends("approval_ids.state")
     def _compute_approval_pending_id(self):
@@ -347,6 +431,23 @@ class ServiceJob(models.Model):
             return False
         return self.sudo().tracking_url or False
 
+    def _get_label_qr_value(self):
+        """What the QR code of the item label opens: the public tracking link when public
+        tracking is on, else the job in the backend (for the staff who scan the item)."""
+        self.ensure_one()
+        # sudo: a non-secret switch, and the job's own tracking link (see the job sheet).
+        ICP = self.env["ir.config_parameter"].sudo()
+        if ICP.get_param("service_desk.public_tracking") in ("True", "1", "true"):
+            url = self.sudo().tracking_url
+            if url:
+                return url
+        return f"{self.get_base_url()}/odoo/action-service_desk.service_job_action/{self.id}"
+
+    def _get_label_item(self):
+        """The item as printed on the label: type, brand and model."""
+        self.ensure_one()
+        return " ".join(filter(None, [self.item_type, self.item_brand, self.item_model]))
+
     def _get_report_base_filename(self):
         self.ensure_one()
         return self.env._("Job Sheet - %(reference)s", reference=self.name)
@@ -375,6 +476,25 @@ class ServiceJob(models.Model):
         return res
 
     # ------------------------------------------------------------
+    # CONSTRAINTS
+    # ------------------------------------------------------------
+
+    @api.constrains("planned_start", "planned_end")
+    def _check_planned_dates(self):
+        for job in self:
+            if job.planned_end and not job.planned_start:
+                raise ValidationError(
+                    self.env._("%(job)s: set a planned start with the planned end.", job=job.name)
+                )
+            if job.planned_start and job.planned_end and job.planned_end < job.planned_start:
+                raise ValidationError(
+                    self.env._(
+                        "%(job)s: the planned end must not be before the planned start.",
+                        job=job.name,
+                    )
+                )
+
+    # ------------------------------------------------------------
     # ONCHANGES
     # ------------------------------------------------------------
 
@@ -395,6 +515,13 @@ class ServiceJob(models.Model):
             self.stage_id = old_stage
             return {"warning": {"title": self.env._("Stage not allowed"), "message": error}}
         return None
+
+    @api.onchange("planned_start")
+    def _onchange_planned_start(self):
+        """In the form, moving the planned start keeps the saved planned duration."""
+        origin = self._origin
+        if self.planned_start and origin.planned_start and origin.planned_end:
+            self.planned_end = self.planned_start + (origin.planned_end - origin.planned_start)
 
     @api.onchange("category_id")
     def _onchange_category_id(self):
@@ -451,6 +578,8 @@ class ServiceJob(models.Model):
                     raise UserError(error)
         if {"category_id", "checklist_template_ids"} & set(vals):
             self._sync_checklists()
+        if new_stage.rating_request:
+            self.filtered(lambda job: old_stages[job] != new_stage)._send_rating_request()
         return res
 
     @api.ondelete(at_uninstall=False)
@@ -628,3 +757,187 @@ class ServiceJob(models.Model):
             "order_line": [Command.create(line)],
             "service_job_ids": [Command.link(self.id)],
         }
+
+    # --- customer rating (rating.mixin) --------------------------------------------------
+
+    def _rating_get_partner(self):
+        """The customer asked to rate: the job's contact when they have an email (as for
+        approvals), else the customer."""
+        if self.contact_id.email:
+            return self.contact_id
+        return super()._rating_get_partner()
+
+    def _rating_get_parent_field_name(self):
+        # Ratings roll up to the category (rating.parent.mixin on service.category).
+        return "category_id"
+
+    def _rating_apply_get_default_subtype_id(self):
+        return self.env["ir.model.data"]._xmlid_to_res_id("service_desk.mt_service_job_rating")
+
+    def rating_apply(
+        self,
+        rate,
+        token=None,
+        rating=None,
+        feedback=None,
+        subtype_xmlid=None,
+        notify_delay_send=False,
+    ):
+        """Apply the customer's rating (rating addon's contract); a low one (below "Okay",
+        i.e. 1 or 2 of 5) also gives the service manager an activity on the job."""
+        rating = super().rating_apply(
+            rate,
+            token=token,
+            rating=rating,
+            feedback=feedback,
+            subtype_xmlid=subtype_xmlid,
+            notify_delay_send=notify_delay_send,
+        )
+        if rating_data.RATING_LIMIT_MIN <= rating.rating < rating_data.RATING_LIMIT_OK:
+            self._schedule_low_rating_activity(rating)
+        return rating
+
+    def _send_rating_request(self):
+        """Email each job's customer the rating request (links to the rating addon's /rate
+        pages), through the mail queue. Skipped with tracking disabled (imports, tests),
+        like the other automatic customer emails, and when the customer has no email."""
+        if self.env.context.get("tracking_disable"):
+            return
+        template = self.env.ref(
+            "service_desk.mail_template_service_job_rating", raise_if_not_found=False
+        )
+        if not template:
+            return
+        for job in self:
+            partner = job._rating_get_partner()
+            if partner.email and partner != self.env.user.partner_id:
+                job.rating_send_request(template, lang=partner.lang, force_send=False)
+
+    def _get_service_manager(self):
+        """Who follows up unhappy customers: the company's Service Manager (Settings), else
+        the first Service Desk manager of the company (lowest id, OdooBot excluded)."""
+        self.ensure_one()
+        manager = self.company_id.service_manager_id
+        if manager:
+            return manager
+        # sudo: officers and public rating pages need to find the manager; only an id is read.
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("groups_id", "in", self.env.ref("service_desk.group_service_desk_manager").id),
+                    ("share", "=", False),
+                    ("company_ids", "in", self.company_id.id),
+                    ("id", "!=", SUPERUSER_ID),
+                ],
+                order="id",
+                limit=1,
+            )
+        )
+
+    def _schedule_low_rating_activity(self, rating):
+        """One open "Unhappy Customer" activity per job for the service manager, its note the
+        latest rating and comment (a second low rating updates it)."""
+        self.ensure_one()
+        manager = self._get_service_manager()
+        if not manager:
+            return
+        xmlid = "service_desk.mail_activity_type_service_job_low_rating"
+        note = Markup("<p>%s</p>") % self.env._(
+            "%(customer)s rated this job %(rating)s/5: %(feedback)s",
+            customer=rating.partner_id.display_name or self.partner_id.display_name,
+            rating=int(rating.rating),
+            feedback=rating.feedback or self.env._("no comment"),
+        )
+        activity_type = self.env.ref(xmlid)
+        existing = self.activity_ids.filtered(lambda act: act.activity_type_id == activity_type)
+        if existing:
+            existing.write({"note": note, "user_id": manager.id})
+            return
+        self.activity_schedule(
+            xmlid,
+            user_id=manager.id,
+            summary=self.env._("Unhappy customer: call them back"),
+            note=note,
+        )
+
+    def _get_portal_rating(self):
+        """(pending, given): the customer's rating request still to answer, and the last
+        rating given, as sudo records (portal page; the caller checked access)."""
+        self.ensure_one()
+        ratings = self.sudo().rating_ids
+        partner = self._rating_get_partner()
+        pending = ratings.filtered(lambda r: not r.consumed and r.partner_id == partner)[:1]
+        given = ratings.filtered("consumed")[:1]
+        return pending, given
+
+    def action_open_ratings(self):
+        """The job's ratings (smart button)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "service_desk.rating_rating_action_service_job"
+        )
+        action["domain"] = [
+            ("res_model", "=", self._name),
+            ("res_id", "=", self.id),
+            ("consumed", "=", True),
+        ]
+        action["context"] = {}
+        return action
+
+    # --- technician schedule ---------------------------------------------------------------
+
+    def _get_schedule_overlaps(self):
+        """``{job: other jobs}``: for each open, planned and assigned job of ``self``, the other
+        open jobs (that the user may read) of its technician planned at an overlapping time.
+        One search for the whole set, however many jobs it holds."""
+        planned = self.filtered(
+            lambda job: job.planned_start and job.planned_end and job.user_id and not job.is_closed
+        )
+        if not planned:
+            return {}
+        candidates = self.env["service.job"].search_fetch(
+            [
+                ("user_id", "in", planned.user_id.ids),
+                ("is_closed", "=", False),
+                ("planned_start", "<", max(planned.mapped("planned_end"))),
+                ("planned_end", ">", min(planned.mapped("planned_start"))),
+            ],
+            ["name", "user_id", "planned_start", "planned_end"],
+            order="planned_start, id",
+        )
+        by_user = defaultdict(list)
+        for candidate in candidates:
+            by_user[candidate.user_id.id].append(candidate)
+        overlaps = {}
+        for job in planned:
+            others = [
+                other
+                for other in by_user[job.user_id.id]
+                if other.id != job._origin.id
+                and other.planned_start < job.planned_end
+                and other.planned_end > job.planned_start
+            ]
+            if others:
+                overlaps[job] = others
+        return overlaps
+
+    def _is_planned_after_deadline(self):
+        """Whether this open job is planned to end after its due date (user's time zone)."""
+        self.ensure_one()
+        if self.is_closed or not self.planned_end or not self.date_deadline:
+            return False
+        return fields.Datetime.context_timestamp(self, self.planned_end).date() > self.date_deadline
+
+    def _format_planned_slot(self, job):
+        """``job``'s planned start and end in the user's time zone and date format, e.g.
+        "12/01/2026 09:00-12:00" (the end's date too when it is another day)."""
+        start, end = (
+            fields.Datetime.context_timestamp(self, moment)
+            for moment in (job.planned_start, job.planned_end)
+        )
+        end_text = f"{end:%H:%M}"
+        if end.date() != start.date():
+            end_text = f"{format_date(self.env, end.date())} {end_text}"
+        return f"{format_date(self.env, start.date())} {start:%H:%M}-{end_text}"

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
+from odoo.tools import SQL
+from odoo.tools.sql import column_exists
 
 
 class ServiceStage(models.Model):
@@ -48,11 +50,34 @@ class ServiceStage(models.Model):
         readonly=True,
         help="Technical key of the industry template that created this stage.",
     )
+    rating_request = fields.Boolean(
+        string="Request Rating",
+        help="When a job reaches this stage, its customer is emailed a request to rate the "
+        "service (Satisfied / Okay / Dissatisfied, and a comment).",
+    )
 
     # Dashboard counters
     open_job_count = fields.Integer(compute="_compute_job_counts")
     overdue_job_count = fields.Integer(compute="_compute_job_counts")
     unassigned_job_count = fields.Integer(compute="_compute_job_counts")
+
+    def _auto_init(self):
+        """On the upgrade that adds "Request Rating", turn it on for the shipped Delivered
+        stage, as a new install does (its data is noupdate). Once: only when the column is
+        created, so a manager's later choice is kept."""
+        had_column = column_exists(self.env.cr, self._table, "rating_request")
+        res = super()._auto_init()
+        if not had_column:
+            delivered = self.env.ref("service_desk.service_stage_delivered", False)
+            if delivered:
+                self.env.cr.execute(
+                    SQL(
+                        "UPDATE %s SET rating_request = TRUE WHERE id = %s",
+                        SQL.identifier(self._table),
+                        delivered.id,
+                    )
+                )
+        return res
 
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_job_counts(self):

@@ -1,1 +1,2 @@
 from . import service_job_report
+from . import service_job_label_report

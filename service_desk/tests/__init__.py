@@ -12,3 +12,6 @@ from . import test_service_job_tracking
 from . import test_service_job_approval
 from . import test_service_job_notification
 from . import test_service_desk_routes
+from . import test_service_job_rating
+from . import test_service_job_schedule
+from . import test_service_job_label

@@ -65,3 +65,17 @@ class TestServiceDeskDemo(TransactionCase):
             labels = [p["string"] for p in category.job_properties_definition]
             self.assertTrue(labels)
             self.assertFalse([label for label in labels if "IMEI" in label or "Serial" in label])
+
+    def test_ratings_and_planned_week(self):
+        ratings = self.jobs.rating_ids.filtered("consumed")
+        self.assertEqual(sorted(ratings.mapped("rating")), [1.0, 5.0])
+        unhappy = self.env.ref("service_desk.service_job_laptop_nadia_delivered_demo")
+        low_type = self.env.ref("service_desk.mail_activity_type_service_job_low_rating")
+        activity = unhappy.activity_ids.filtered(lambda act: act.activity_type_id == low_type)
+        self.assertEqual(activity.user_id, self.env.ref("base.user_admin"))
+        pending = self.env.ref("service_desk.service_job_phone_portal_delivered_demo")
+        self.assertTrue(pending._get_portal_rating()[0], "a request to answer in the portal")
+        planned = self.jobs.filtered("planned_start")
+        self.assertGreaterEqual(len(planned), 10)
+        self.assertEqual(planned.user_id, self.jobs.user_id, "both technicians have a week")
+        self.assertTrue(planned.filtered("schedule_warning"), "an overlap to show")
