@@ -4,6 +4,8 @@ from . import service_checklist_template_line
 from . import service_category
 from . import service_checklist_line
 from . import service_job
+from . import service_job_line
+from . import service_category_line
 from . import service_industry_template
 from . import res_partner
 from . import service_job_link_mixin

@@ -187,6 +187,16 @@ class ServiceJob(models.Model):
     )
     sale_order_count = fields.Integer(compute="_compute_sale_order_count")
     invoice_count = fields.Integer(compute="_compute_invoice_count")
+    # Parts and labour (service.job.line), amounts in the company's currency
+    line_ids = fields.One2many("service.job.line", "job_id", string="Parts & Labour", copy=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    amount_untaxed = fields.Monetary(
+        string="Untaxed Amount", compute="_compute_amounts", store=True, tracking=True
+    )
+    amount_tax = fields.Monetary(string="Taxes", compute="_compute_amounts", store=True)
+    amount_total = fields.Monetary(string="Total", compute="_compute_amounts", store=True)
+    amount_cost = fields.Monetary(string="Cost", compute="_compute_amounts", store=True)
+    amount_margin = fields.Monetary(string="Margin", compute="_compute_amounts", store=True)
 
     def init(self):  # pylint: disable=missing-return
         super().init()
@@ -218,6 +228,21 @@ class ServiceJob(models.Model):
             job.checklist_total_count = len(lines)
             job.checklist_done_count = done
             job.checklist_progress = 100.0 * done / len(lines) if lines else 0.0
+
+    @api.depends(
+        "line_ids.price_subtotal",
+        "line_ids.price_tax",
+        "line_ids.price_total",
+        "line_ids.cost_subtotal",
+    )
+    def _compute_amounts(self):
+        for job in self:
+            lines = job.line_ids
+            job.amount_untaxed = sum(lines.mapped("price_subtotal"))
+            job.amount_tax = sum(lines.mapped("price_tax"))
+            job.amount_total = sum(lines.mapped("price_total"))
+            job.amount_cost = sum(lines.mapped("cost_subtotal"))
+            job.amount_margin = job.amount_untaxed - job.amount_cost
 
     @api.depends("name")
     def _compute_tracking_key(self):
@@ -481,6 +506,19 @@ class ServiceJob(models.Model):
             "view_mode": "form",
             "views": [(False, "form")],
         }
+
+    def action_add_category_lines(self):
+        """Add the category's default parts and labour to the job."""
+        self.check_access("write")
+        values = [
+            default_line._prepare_job_line_values(job)
+            for job in self
+            for default_line in job.category_id.line_ids
+        ]
+        if not values:
+            raise UserError(self.env._("The job's category has no default parts or labour."))
+        self.env["service.job.line"].create(values)
+        return True
 
     def action_view_quotations(self):
         self.ensure_one()
