@@ -10,7 +10,9 @@ from . import service_industry_template
 from . import res_partner
 from . import service_job_link_mixin
 from . import sale_order
+from . import sale_order_line
 from . import account_move
+from . import account_move_line
 from . import res_company
 from . import res_config_settings
 from . import service_tracking_attempt

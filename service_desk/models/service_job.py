@@ -492,17 +492,37 @@ class ServiceJob(models.Model):
     # ------------------------------------------------------------
 
     def action_create_quotation(self):
+        """Create the job's quotation, or update the draft one the job created before: one
+        quotation line per part and labour line (the job lines' prices, discounts, taxes)
+        after a note with the item and the issue; without job lines, one line with the item
+        and the issue (the category's service product when it has one)."""
         self.ensure_one()
-        order = self.env["sale.order"].create(self._prepare_quotation_values())
-        self.sale_order_ids = [Command.link(order.id)]
-        self.message_post(
-            body=Markup(self.env._("Quotation %s created.")) % order._get_html_link(),
-            subtype_xmlid="mail.mt_note",
-        )
+        order = self._get_draft_quotation()
+        if order:
+            order.order_line = self._prepare_quotation_line_commands(order)
+            body = Markup(self.env._("Quotation %s updated from the parts and labour."))
+        else:
+            order = self.env["sale.order"].create(self._prepare_quotation_values())
+            self.sale_order_ids = [Command.link(order.id)]
+            body = Markup(self.env._("Quotation %s created."))
+        self.message_post(body=body % order._get_html_link(), subtype_xmlid="mail.mt_note")
         return {
             "type": "ir.actions.act_window",
             "res_model": "sale.order",
             "res_id": order.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    def action_create_invoice(self):
+        """Invoice what is left to invoice of the job's parts and labour (see
+        ``_create_invoice``) and open the invoice."""
+        self.ensure_one()
+        invoice = self._create_invoice(self.line_ids)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": invoice.id,
             "view_mode": "form",
             "views": [(False, "form")],
         }
@@ -645,15 +665,22 @@ class ServiceJob(models.Model):
         self.ensure_one()
         return self.invoice_ids | self.sale_order_ids.invoice_ids
 
-    def _prepare_quotation_values(self):
+    def _get_quotation_heading(self):
+        """The job reference, item and issue, as written on the job's quotation."""
         self.ensure_one()
         item = " ".join(filter(None, [self.item_type, self.item_brand, self.item_model]))
         if self.item_serial:
             item = f"{item} ({self.item_serial})" if item else self.item_serial
         issue = html2plaintext(self.description or "").strip() or self.title or ""
-        line_name = "\n".join(filter(None, [f"{self.name}: {item}" if item else self.name, issue]))
+        return "\n".join(filter(None, [f"{self.name}: {item}" if item else self.name, issue]))
+
+    def _prepare_quotation_values(self):
+        self.ensure_one()
+        line_name = self._get_quotation_heading()
         product = self.category_id.service_product_id
-        if product:
+        if self.line_ids:
+            line = {"display_type": "line_note", "name": line_name, "sequence": 0}
+        elif product:
             line = {"product_id": product.id, "name": line_name, "product_uom_qty": 1.0}
         else:
             line = {"display_type": "line_note", "name": line_name}
@@ -663,6 +690,75 @@ class ServiceJob(models.Model):
             "origin": self.name,
             "user_id": self.env.user.id,
             "source_id": self.source_id.id,
-            "order_line": [Command.create(line)],
+            "order_line": [Command.create(line)]
+            + [Command.create(job_line._prepare_sale_line_values()) for job_line in self.line_ids],
             "service_job_ids": [Command.link(self.id)],
+        }
+
+    def _get_draft_quotation(self):
+        """The latest draft quotation this job created, to update from its lines (none when the
+        job has no lines: each click then creates a quotation, as before lines existed)."""
+        self.ensure_one()
+        if not self.line_ids:
+            return self.env["sale.order"]
+        drafts = self.sale_order_ids.filtered(
+            lambda order: order.state == "draft" and order.origin == self.name
+        )
+        return drafts.sorted("id")[-1:]
+
+    def _prepare_quotation_line_commands(self, order):
+        """Commands updating ``order``'s lines of the job's lines and adding the missing ones
+        (quotation lines of deleted job lines were deleted with them)."""
+        self.ensure_one()
+        existing = {sol.service_job_line_id: sol for sol in order.order_line}
+        commands = []
+        for job_line in self.line_ids:
+            values = job_line._prepare_sale_line_values()
+            if job_line in existing:
+                commands.append(Command.update(existing[job_line].id, values))
+            else:
+                commands.append(Command.create(values))
+        return commands
+
+    def _create_invoice(self, lines):
+        """Create a customer invoice of what is left to invoice of ``lines`` (lines of this
+        job): one invoice line per job line with its quantity not yet invoiced, linked to the
+        job line; linked to the job. Raise a UserError when nothing is left to invoice."""
+        self.ensure_one()
+        self.check_access("write")
+        # Serialise the invoicing of one job: a concurrent call waits for this row, then fails
+        # with a serialisation error and is retried by Odoo, seeing this invoice.
+        self.env.cr.execute(
+            "UPDATE service_job SET write_date = write_date WHERE id = %s", [self.id]
+        )
+        lines = lines.filtered(lambda line: line.job_id == self and line._has_qty_to_invoice())
+        if not lines:
+            raise UserError(
+                self.env._("%(job)s has nothing left to invoice.", job=self.display_name)
+            )
+        invoice = (
+            self.env["account.move"]
+            .with_company(self.company_id)
+            .with_context(default_move_type="out_invoice")
+            .create(self._prepare_invoice_values(lines))
+        )
+        self.invoice_ids = [Command.link(invoice.id)]
+        self.message_post(
+            body=Markup(self.env._("Invoice %s created.")) % invoice._get_html_link(),
+            subtype_xmlid="mail.mt_note",
+        )
+        return invoice
+
+    def _prepare_invoice_values(self, lines):
+        self.ensure_one()
+        return {
+            "move_type": "out_invoice",
+            "partner_id": self.partner_id.address_get(["invoice"])["invoice"],
+            "company_id": self.company_id.id,
+            "currency_id": self.currency_id.id,
+            "invoice_origin": self.name,
+            "invoice_user_id": self.env.user.id,
+            "invoice_line_ids": [
+                Command.create(line._prepare_invoice_line_values()) for line in lines
+            ],
         }

@@ -1,5 +1,6 @@
-from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare
 
 # Product types allowed per line type (Odoo 18: "consu" covers storable and consumable goods).
 PRODUCT_TYPE_BY_LINE_TYPE = {"part": "consu", "labour": "service"}
@@ -84,6 +85,23 @@ class ServiceJobLine(models.Model):
     price_total = fields.Monetary(string="Total", compute="_compute_amounts", store=True)
     cost_subtotal = fields.Monetary(string="Cost", compute="_compute_amounts", store=True)
     margin = fields.Monetary(compute="_compute_amounts", store=True)
+    # Billing
+    sale_line_ids = fields.One2many(
+        "sale.order.line", "service_job_line_id", string="Quotation Lines", readonly=True
+    )
+    invoice_line_ids = fields.One2many(
+        "account.move.line", "service_job_line_id", string="Invoice Lines", readonly=True
+    )
+    qty_invoiced = fields.Float(
+        string="Invoiced",
+        digits="Product Unit of Measure",
+        compute="_compute_qty_invoiced",
+        store=True,
+        help="Quantity on the customer invoices of this line (not cancelled), less credit notes.",
+    )
+    qty_to_invoice = fields.Float(
+        string="To Invoice", digits="Product Unit of Measure", compute="_compute_qty_to_invoice"
+    )
 
     # ------------------------------------------------------------
     # COMPUTES
@@ -141,6 +159,31 @@ class ServiceJobLine(models.Model):
             line.cost_subtotal = currency.round(line.cost_unit * line.quantity)
             line.margin = line.price_subtotal - line.cost_subtotal
 
+    @api.depends(
+        "quantity",
+        "invoice_line_ids.parent_state",
+        "invoice_line_ids.quantity",
+        "invoice_line_ids.product_uom_id",
+    )
+    def _compute_qty_invoiced(self):
+        for line in self:
+            invoiced = 0.0
+            uom = line.product_uom_id
+            for invoice_line in line.invoice_line_ids:
+                if invoice_line.parent_state == "cancel":
+                    continue
+                qty = invoice_line.product_uom_id._compute_quantity(invoice_line.quantity, uom)
+                if invoice_line.move_id.move_type == "out_invoice":
+                    invoiced += qty
+                elif invoice_line.move_id.move_type == "out_refund":
+                    invoiced -= qty
+            line.qty_invoiced = invoiced
+
+    @api.depends("quantity", "qty_invoiced")
+    def _compute_qty_to_invoice(self):
+        for line in self:
+            line.qty_to_invoice = max(line.quantity - line.qty_invoiced, 0.0)
+
     # ------------------------------------------------------------
     # CONSTRAINTS AND ONCHANGES
     # ------------------------------------------------------------
@@ -174,8 +217,66 @@ class ServiceJobLine(models.Model):
             self.product_id = False
 
     # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_invoiced(self):
+        # sudo: technicians delete lines of their jobs without reading invoices; only whether
+        # one of the line's invoice lines is still valid is checked.
+        if self.sudo().invoice_line_ids.filtered(lambda aml: aml.parent_state != "cancel"):
+            raise UserError(self.env._("A part or labour line already invoiced cannot be deleted."))
+
+    def unlink(self):
+        # sudo: the lines of draft quotations built from these job lines go with them (the
+        # quotation is rebuilt from the job); confirmed orders keep theirs.
+        self.sudo().sale_line_ids.filtered(lambda sol: sol.order_id.state == "draft").unlink()
+        return super().unlink()
+
+    # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
+
+    def _prepare_sale_line_values(self):
+        """Values of the quotation line of this job line (create or update)."""
+        self.ensure_one()
+        return {
+            "sequence": self.sequence,
+            "product_id": self.product_id.id,
+            "name": self.name or self.product_id.display_name,
+            "product_uom_qty": self.quantity,
+            "product_uom": self.product_uom_id.id,
+            "price_unit": self.price_unit,
+            "discount": self.discount,
+            "tax_id": [Command.set(self.tax_ids.ids)],
+            "service_job_line_id": self.id,
+        }
+
+    def _prepare_invoice_line_values(self):
+        """Values of the invoice line of what is left to invoice of this job line; linked to
+        its confirmed quotation lines so the order does not invoice it again."""
+        self.ensure_one()
+        values = {
+            "sequence": self.sequence,
+            "product_id": self.product_id.id,
+            "name": self.name or self.product_id.display_name,
+            "quantity": self.qty_to_invoice,
+            "product_uom_id": self.product_uom_id.id,
+            "price_unit": self.price_unit,
+            "discount": self.discount,
+            "tax_ids": [Command.set(self.tax_ids.ids)],
+            "service_job_line_id": self.id,
+        }
+        # sudo: only the ids of this line's own confirmed quotation lines are read.
+        sale_lines = self.sudo().sale_line_ids.filtered(lambda sol: sol.order_id.state == "sale")
+        if sale_lines:
+            values["sale_line_ids"] = [Command.link(sol.id) for sol in sale_lines]
+        return values
+
+    def _has_qty_to_invoice(self):
+        self.ensure_one()
+        rounding = self.product_uom_id.rounding or 0.01
+        return float_compare(self.qty_to_invoice, 0.0, precision_rounding=rounding) > 0
 
     def _get_fiscal_position(self):
         """The fiscal position of the job's customer in the job's company."""

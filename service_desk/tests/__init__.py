@@ -13,3 +13,4 @@ from . import test_service_job_approval
 from . import test_service_job_notification
 from . import test_service_desk_routes
 from . import test_service_job_line
+from . import test_service_job_line_billing
