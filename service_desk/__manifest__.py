@@ -30,6 +30,7 @@
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
         "views/account_move_views.xml",
+        "views/product_template_views.xml",
         "views/service_job_portal_templates.xml",
         "views/service_tracking_templates.xml",
         "views/service_approval_templates.xml",

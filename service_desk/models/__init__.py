@@ -14,6 +14,7 @@ from . import sale_order_line
 from . import account_move
 from . import account_move_line
 from . import res_company
+from . import product_template
 from . import res_config_settings
 from . import service_tracking_attempt
 from . import service_job_approval

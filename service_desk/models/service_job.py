@@ -2,12 +2,13 @@ import re
 import secrets
 from datetime import datetime, time
 
+from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import html2plaintext
-from odoo.tools.sql import create_index
+from odoo.tools.sql import column_exists, create_column, create_index
 
 SEQUENCE_CODE = "service.job"
 # Public tracking: the shortest phone number accepted as second factor (10^8 guesses).
@@ -197,6 +198,63 @@ class ServiceJob(models.Model):
     amount_total = fields.Monetary(string="Total", compute="_compute_amounts", store=True)
     amount_cost = fields.Monetary(string="Cost", compute="_compute_amounts", store=True)
     amount_margin = fields.Monetary(string="Margin", compute="_compute_amounts", store=True)
+    amount_warranty_cost = fields.Monetary(
+        string="Warranty Cost",
+        compute="_compute_amounts",
+        store=True,
+        help="Cost of the parts and labour not charged because of a warranty.",
+    )
+    # Warranty: given by a closed job, claimed by a later job of the same item
+    warranty_date_end = fields.Date(
+        string="Warranty Until",
+        compute="_compute_warranty_date_end",
+        store=True,
+        copy=False,
+        help="Last day of the warranty this job gives the item, set when the job closes (period "
+        "of its products, else of its category, as they were then).",
+    )
+    warranty_job_id = fields.Many2one(
+        "service.job",
+        string="Warranty Claim Of",
+        compute="_compute_warranty_job_id",
+        store=True,
+        readonly=False,
+        copy=False,
+        index="btree_not_null",
+        check_company=True,
+        tracking=True,
+        help="The earlier job of the same item whose warranty covers this one (found by serial "
+        "/ IMEI when the job is recorded); its parts and labour are not charged by default.",
+    )
+    warranty_outcome = fields.Selection(
+        [("repaired", "Repaired"), ("replaced", "Replaced"), ("refused", "Refused")],
+        string="Claim Outcome",
+        copy=False,
+        tracking=True,
+    )
+    warranty_refusal_reason = fields.Text(string="Refusal Reason", copy=False)
+    is_under_warranty = fields.Boolean(
+        string="Under Warranty",
+        compute="_compute_is_under_warranty",
+        store=True,
+        help="A warranty claim not refused: new lines are not charged.",
+    )
+    warranty_claim_ids = fields.One2many(
+        "service.job", "warranty_job_id", string="Warranty Claims", copy=False
+    )
+    warranty_claim_count = fields.Integer(compute="_compute_warranty_claim_count")
+
+    def _auto_init(self):
+        # Existing jobs have no warranty yet: create the columns empty rather than searching
+        # an earlier job for each of them when the fields are added.
+        for column, column_type in (
+            ("warranty_job_id", "int4"),
+            ("warranty_date_end", "date"),
+            ("is_under_warranty", "bool"),
+        ):
+            if not column_exists(self.env.cr, self._table, column):
+                create_column(self.env.cr, self._table, column, column_type)
+        return super()._auto_init()
 
     def init(self):  # pylint: disable=missing-return
         super().init()
@@ -234,6 +292,7 @@ class ServiceJob(models.Model):
         "line_ids.price_tax",
         "line_ids.price_total",
         "line_ids.cost_subtotal",
+        "line_ids.is_warranty",
     )
     def _compute_amounts(self):
         for job in self:
@@ -243,6 +302,36 @@ class ServiceJob(models.Model):
             job.amount_total = sum(lines.mapped("price_total"))
             job.amount_cost = sum(lines.mapped("cost_subtotal"))
             job.amount_margin = job.amount_untaxed - job.amount_cost
+            job.amount_warranty_cost = sum(lines.filtered("is_warranty").mapped("cost_subtotal"))
+
+    @api.depends("date_closed", "stage_id.is_cancelled")
+    def _compute_warranty_date_end(self):
+        for job in self:
+            months = job._get_warranty_months() if job.date_closed else 0
+            if months and not job.stage_id.is_cancelled:
+                closed = fields.Date.to_date(job.date_closed)
+                job.warranty_date_end = closed + relativedelta(months=months)
+            else:
+                job.warranty_date_end = False
+
+    @api.depends("item_serial", "company_id")
+    def _compute_warranty_job_id(self):
+        for job in self:
+            job.warranty_job_id = job._find_warranty_job()
+
+    @api.depends("warranty_job_id", "warranty_outcome")
+    def _compute_is_under_warranty(self):
+        for job in self:
+            job.is_under_warranty = bool(job.warranty_job_id) and job.warranty_outcome != "refused"
+
+    @api.depends("warranty_claim_ids")
+    def _compute_warranty_claim_count(self):
+        groups = self._read_group(
+            [("warranty_job_id", "in", self.ids)], ["warranty_job_id"], ["__count"]
+        )
+        counts = {job.id: count for job, count in groups}
+        for job in self:
+            job.warranty_claim_count = counts.get(job.id, 0)
 
     @api.depends("name")
     def _compute_tracking_key(self):
@@ -400,8 +489,23 @@ class ServiceJob(models.Model):
         return res
 
     # ------------------------------------------------------------
-    # ONCHANGES
+    # CONSTRAINTS AND ONCHANGES
     # ------------------------------------------------------------
+
+    @api.constrains("warranty_job_id", "warranty_outcome", "warranty_refusal_reason")
+    def _check_warranty_claim(self):
+        for job in self:
+            if job.warranty_job_id == job:
+                raise ValidationError(self.env._("A job cannot be a warranty claim of itself."))
+            if job.warranty_outcome and not job.warranty_job_id:
+                raise ValidationError(
+                    self.env._("Only a warranty claim (a job with an original job) has an outcome.")
+                )
+            if (
+                job.warranty_outcome == "refused"
+                and not (job.warranty_refusal_reason or "").strip()
+            ):
+                raise ValidationError(self.env._("Give the reason why the claim is refused."))
 
     @api.onchange("partner_id")
     def _onchange_partner_id(self):
@@ -540,6 +644,17 @@ class ServiceJob(models.Model):
         self.env["service.job.line"].create(values)
         return True
 
+    def action_view_warranty_claims(self):
+        """The later jobs of the item claimed under this job's warranty."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("service_desk.service_job_action")
+        action["name"] = self.env._("Warranty Claims")
+        action["domain"] = [("warranty_job_id", "=", self.id)]
+        action["context"] = {"default_warranty_job_id": self.id, "create": False}
+        action["view_mode"] = "list,form"
+        action["views"] = [(False, "list"), (False, "form")]
+        return action
+
     def action_view_quotations(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -660,6 +775,36 @@ class ServiceJob(models.Model):
         # The lines exist now, so the write below finds nothing left to add.
         for job, templates in to_link:
             job.checklist_template_ids = [Command.link(template.id) for template in templates]
+
+    # --- warranty -------------------------------------------------------------------------
+
+    def _get_warranty_months(self):
+        """The warranty period this job gives: the longest of its products' own periods, else
+        its category's (0: none)."""
+        self.ensure_one()
+        product_months = self.line_ids.product_id.mapped("service_warranty_months")
+        return max(product_months, default=0) or self.category_id.warranty_months
+
+    def _find_warranty_job(self, on_date=None):
+        """The closed job of the same item (same serial / IMEI, same company) whose warranty
+        still covers ``on_date`` (today by default), the latest; else an empty recordset.
+        The one place that decides what "the same item" is."""
+        self.ensure_one()
+        serial = (self.item_serial or "").strip()
+        if not serial:
+            return self.browse()
+        on_date = on_date or fields.Date.context_today(self)
+        domain = [
+            ("item_serial", "=", serial),
+            ("company_id", "=", self.company_id.id or self.env.company.id),
+            ("warranty_date_end", ">=", on_date),
+        ]
+        if self._origin.id:
+            domain.append(("id", "!=", self._origin.id))
+        # sudo: a technician's new job must find the item's earlier job whoever handled it;
+        # only the link is kept (its name is shown, the job itself stays behind the rules).
+        job = self.sudo().search(domain, order="date_closed desc, id desc", limit=1)
+        return self.browse(job.ids)
 
     def _get_invoices(self):
         self.ensure_one()

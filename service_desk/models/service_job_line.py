@@ -51,6 +51,14 @@ class ServiceJobLine(models.Model):
         precompute=True,
         domain="[('category_id', '=', product_uom_category_id)]",
     )
+    is_warranty = fields.Boolean(
+        string="Warranty",
+        compute="_compute_is_warranty",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Not charged: covered by the warranty of the job this one is a claim of.",
+    )
     price_unit = fields.Float(
         string="Unit Price",
         digits="Product Price",
@@ -124,10 +132,15 @@ class ServiceJobLine(models.Model):
             ):
                 line.product_uom_id = line.product_id.uom_id
 
-    @api.depends("product_id", "product_uom_id", "quantity")
+    @api.depends("job_id.is_under_warranty")
+    def _compute_is_warranty(self):
+        for line in self:
+            line.is_warranty = line.job_id.is_under_warranty
+
+    @api.depends("product_id", "product_uom_id", "is_warranty")
     def _compute_price_unit(self):
         for line in self:
-            line.price_unit = line._get_pricelist_price()
+            line.price_unit = 0.0 if line.is_warranty else line._get_pricelist_price()
 
     @api.depends("product_id")
     def _compute_tax_ids(self):
@@ -237,13 +250,28 @@ class ServiceJobLine(models.Model):
     # BUSINESS METHODS
     # ------------------------------------------------------------
 
+    def _get_document_description(self):
+        """The line's description on quotations and invoices, with the warranty reason."""
+        self.ensure_one()
+        name = self.name or self.product_id.display_name
+        if self.is_warranty:
+            # sudo: the original job's reference only, printed for the customer it concerns.
+            original = self.job_id.warranty_job_id.sudo()
+            reason = (
+                self.env._("Under warranty (job %(job)s)", job=original.name)
+                if original
+                else self.env._("Under warranty")
+            )
+            name = f"{name}\n{reason}"
+        return name
+
     def _prepare_sale_line_values(self):
         """Values of the quotation line of this job line (create or update)."""
         self.ensure_one()
         return {
             "sequence": self.sequence,
             "product_id": self.product_id.id,
-            "name": self.name or self.product_id.display_name,
+            "name": self._get_document_description(),
             "product_uom_qty": self.quantity,
             "product_uom": self.product_uom_id.id,
             "price_unit": self.price_unit,
@@ -259,7 +287,7 @@ class ServiceJobLine(models.Model):
         values = {
             "sequence": self.sequence,
             "product_id": self.product_id.id,
-            "name": self.name or self.product_id.display_name,
+            "name": self._get_document_description(),
             "quantity": self.qty_to_invoice,
             "product_uom_id": self.product_uom_id.id,
             "price_unit": self.price_unit,
