@@ -6,7 +6,6 @@ class SaleOrderLine(models.Model):
 
     service_job_line_id = fields.Many2one(
         "service.job.line",
-        string="Service Job Line",
         index="btree_not_null",
         copy=False,
         ondelete="set null",
