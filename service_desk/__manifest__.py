@@ -23,6 +23,7 @@
         "data/service_checklist_template_data.xml",
         "data/service_industry_template_data.xml",
         "views/service_job_views.xml",
+        "views/service_job_analysis_views.xml",
         "views/service_stage_views.xml",
         "views/service_category_views.xml",
         "views/service_checklist_template_views.xml",
