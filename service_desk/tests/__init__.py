@@ -16,3 +16,4 @@ from . import test_service_job_line
 from . import test_service_job_line_billing
 from . import test_service_job_warranty
 from . import test_service_job_analysis
+from . import test_service_job_line_performance
