@@ -8,7 +8,7 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import html2plaintext
-from odoo.tools.sql import column_exists, create_column, create_index
+from odoo.tools.sql import column_exists, create_column, create_index, table_exists
 
 SEQUENCE_CODE = "service.job"
 # Public tracking: the shortest phone number accepted as second factor (10^8 guesses).
@@ -246,14 +246,15 @@ class ServiceJob(models.Model):
 
     def _auto_init(self):
         # Existing jobs have no warranty yet: create the columns empty rather than searching
-        # an earlier job for each of them when the fields are added.
-        for column, column_type in (
-            ("warranty_job_id", "int4"),
-            ("warranty_date_end", "date"),
-            ("is_under_warranty", "bool"),
-        ):
-            if not column_exists(self.env.cr, self._table, column):
-                create_column(self.env.cr, self._table, column, column_type)
+        # an earlier job for each of them when the fields are added by an upgrade.
+        if table_exists(self.env.cr, self._table):
+            for column, column_type in (
+                ("warranty_job_id", "int4"),
+                ("warranty_date_end", "date"),
+                ("is_under_warranty", "bool"),
+            ):
+                if not column_exists(self.env.cr, self._table, column):
+                    create_column(self.env.cr, self._table, column, column_type)
         return super()._auto_init()
 
     def init(self):  # pylint: disable=missing-return

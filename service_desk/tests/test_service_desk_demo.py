@@ -65,3 +65,13 @@ class TestServiceDeskDemo(TransactionCase):
             labels = [p["string"] for p in category.job_properties_definition]
             self.assertTrue(labels)
             self.assertFalse([label for label in labels if "IMEI" in label or "Serial" in label])
+
+    def test_parts_labour_and_warranty_claim(self):
+        claim = self.env.ref("service_desk.service_job_phone_warranty_demo")
+        original = self.env.ref("service_desk.service_job_phone_delivered_demo")
+        self.assertEqual(claim.warranty_job_id, original)
+        self.assertGreater(original.warranty_date_end, fields.Date.context_today(original))
+        self.assertEqual(claim.amount_total, 0.0)
+        self.assertGreater(claim.amount_warranty_cost, 0.0)
+        screen = self.env.ref("service_desk.service_job_phone_screen_demo")
+        self.assertEqual(screen.amount_untaxed, 89.0 + 60.0)
