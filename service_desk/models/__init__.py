@@ -4,12 +4,17 @@ from . import service_checklist_template_line
 from . import service_category
 from . import service_checklist_line
 from . import service_job
+from . import service_job_line
+from . import service_category_line
 from . import service_industry_template
 from . import res_partner
 from . import service_job_link_mixin
 from . import sale_order
+from . import sale_order_line
 from . import account_move
+from . import account_move_line
 from . import res_company
+from . import product_template
 from . import res_config_settings
 from . import service_tracking_attempt
 from . import service_job_approval

@@ -29,6 +29,18 @@ class ServiceCategory(models.Model):
         domain=[("sale_ok", "=", True)],
         help="Product used for the line of a quotation created from a job of this category.",
     )
+    line_ids = fields.One2many(
+        "service.category.line",
+        "category_id",
+        string="Default Parts & Labour",
+        copy=True,
+        help="Parts and labour added to a job of this category with 'Add Category Lines'.",
+    )
+    warranty_months = fields.Integer(
+        string="Warranty (months)",
+        help="Warranty on the jobs of this category from their closing date; a product's own "
+        "period overrides it. 0: no warranty.",
+    )
     job_properties_definition = fields.PropertiesDefinition("Job Properties")
     template_key = fields.Char(index="btree_not_null", copy=False, readonly=True)
     job_count = fields.Integer(compute="_compute_job_count")

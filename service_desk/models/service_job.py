@@ -3,12 +3,13 @@ import secrets
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
+from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date, html2plaintext
-from odoo.tools.sql import create_index
+from odoo.tools.sql import column_exists, create_column, create_index, table_exists
 
 from odoo.addons.rating.models import rating_data
 
@@ -217,6 +218,74 @@ class ServiceJob(models.Model):
         compute="_compute_schedule_title",
         help="Title of the job in the schedule (calendar), marked when it has a warning.",
     )
+    # Parts and labour (service.job.line), amounts in the company's currency
+    line_ids = fields.One2many("service.job.line", "job_id", string="Parts & Labour", copy=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    amount_untaxed = fields.Monetary(
+        string="Untaxed Amount", compute="_compute_amounts", store=True, tracking=True
+    )
+    amount_tax = fields.Monetary(string="Taxes", compute="_compute_amounts", store=True)
+    amount_total = fields.Monetary(string="Total", compute="_compute_amounts", store=True)
+    amount_cost = fields.Monetary(string="Cost", compute="_compute_amounts", store=True)
+    amount_margin = fields.Monetary(string="Margin", compute="_compute_amounts", store=True)
+    amount_warranty_cost = fields.Monetary(
+        string="Warranty Cost",
+        compute="_compute_amounts",
+        store=True,
+        help="Cost of the parts and labour not charged because of a warranty.",
+    )
+    # Warranty: given by a closed job, claimed by a later job of the same item
+    warranty_date_end = fields.Date(
+        string="Warranty Until",
+        compute="_compute_warranty_date_end",
+        store=True,
+        copy=False,
+        help="Last day of the warranty this job gives the item, set when the job closes (period "
+        "of its products, else of its category, as they were then).",
+    )
+    warranty_job_id = fields.Many2one(
+        "service.job",
+        string="Warranty Claim Of",
+        compute="_compute_warranty_job_id",
+        store=True,
+        readonly=False,
+        copy=False,
+        index="btree_not_null",
+        check_company=True,
+        tracking=True,
+        help="The earlier job of the same item whose warranty covers this one (found by serial "
+        "/ IMEI when the job is recorded); its parts and labour are not charged by default.",
+    )
+    warranty_outcome = fields.Selection(
+        [("repaired", "Repaired"), ("replaced", "Replaced"), ("refused", "Refused")],
+        string="Claim Outcome",
+        copy=False,
+        tracking=True,
+    )
+    warranty_refusal_reason = fields.Text(string="Refusal Reason", copy=False)
+    is_under_warranty = fields.Boolean(
+        string="Under Warranty",
+        compute="_compute_is_under_warranty",
+        store=True,
+        help="A warranty claim not refused: new lines are not charged.",
+    )
+    warranty_claim_ids = fields.One2many(
+        "service.job", "warranty_job_id", string="Warranty Claims", copy=False
+    )
+    warranty_claim_count = fields.Integer(compute="_compute_warranty_claim_count")
+
+    def _auto_init(self):
+        # Existing jobs have no warranty yet: create the columns empty rather than searching
+        # an earlier job for each of them when the fields are added by an upgrade.
+        if table_exists(self.env.cr, self._table):
+            for column, column_type in (
+                ("warranty_job_id", "int4"),
+                ("warranty_date_end", "date"),
+                ("is_under_warranty", "bool"),
+            ):
+                if not column_exists(self.env.cr, self._table, column):
+                    create_column(self.env.cr, self._table, column, column_type)
+        return super()._auto_init()
 
     def init(self):  # pylint: disable=missing-return
         super().init()
@@ -248,6 +317,52 @@ class ServiceJob(models.Model):
             job.checklist_total_count = len(lines)
             job.checklist_done_count = done
             job.checklist_progress = 100.0 * done / len(lines) if lines else 0.0
+
+    @api.depends(
+        "line_ids.price_subtotal",
+        "line_ids.price_tax",
+        "line_ids.price_total",
+        "line_ids.cost_subtotal",
+        "line_ids.is_warranty",
+    )
+    def _compute_amounts(self):
+        for job in self:
+            lines = job.line_ids
+            job.amount_untaxed = sum(lines.mapped("price_subtotal"))
+            job.amount_tax = sum(lines.mapped("price_tax"))
+            job.amount_total = sum(lines.mapped("price_total"))
+            job.amount_cost = sum(lines.mapped("cost_subtotal"))
+            job.amount_margin = job.amount_untaxed - job.amount_cost
+            job.amount_warranty_cost = sum(lines.filtered("is_warranty").mapped("cost_subtotal"))
+
+    @api.depends("date_closed", "stage_id.is_cancelled")
+    def _compute_warranty_date_end(self):
+        for job in self:
+            months = job._get_warranty_months() if job.date_closed else 0
+            if months and not job.stage_id.is_cancelled:
+                closed = fields.Date.to_date(job.date_closed)
+                job.warranty_date_end = closed + relativedelta(months=months)
+            else:
+                job.warranty_date_end = False
+
+    @api.depends("item_serial", "company_id")
+    def _compute_warranty_job_id(self):
+        for job in self:
+            job.warranty_job_id = job._find_warranty_job()
+
+    @api.depends("warranty_job_id", "warranty_outcome")
+    def _compute_is_under_warranty(self):
+        for job in self:
+            job.is_under_warranty = bool(job.warranty_job_id) and job.warranty_outcome != "refused"
+
+    @api.depends("warranty_claim_ids")
+    def _compute_warranty_claim_count(self):
+        groups = self._read_group(
+            [("warranty_job_id", "in", self.ids)], ["warranty_job_id"], ["__count"]
+        )
+        counts = {job.id: count for job, count in groups}
+        for job in self:
+            job.warranty_claim_count = counts.get(job.id, 0)
 
     @api.depends("name")
     def _compute_tracking_key(self):
@@ -498,6 +613,21 @@ class ServiceJob(models.Model):
     # ONCHANGES
     # ------------------------------------------------------------
 
+    @api.constrains("warranty_job_id", "warranty_outcome", "warranty_refusal_reason")
+    def _check_warranty_claim(self):
+        for job in self:
+            if job.warranty_job_id == job:
+                raise ValidationError(self.env._("A job cannot be a warranty claim of itself."))
+            if job.warranty_outcome and not job.warranty_job_id:
+                raise ValidationError(
+                    self.env._("Only a warranty claim (a job with an original job) has an outcome.")
+                )
+            if (
+                job.warranty_outcome == "refused"
+                and not (job.warranty_refusal_reason or "").strip()
+            ):
+                raise ValidationError(self.env._("Give the reason why the claim is refused."))
+
     @api.onchange("partner_id")
     def _onchange_partner_id(self):
         if self.contact_id and self.contact_id.commercial_partner_id != self.commercial_partner_id:
@@ -596,13 +726,20 @@ class ServiceJob(models.Model):
     # ------------------------------------------------------------
 
     def action_create_quotation(self):
+        """Create the job's quotation, or update the draft one the job created before: one
+        quotation line per part and labour line (the job lines' prices, discounts, taxes)
+        after a note with the item and the issue; without job lines, one line with the item
+        and the issue (the category's service product when it has one)."""
         self.ensure_one()
-        order = self.env["sale.order"].create(self._prepare_quotation_values())
-        self.sale_order_ids = [Command.link(order.id)]
-        self.message_post(
-            body=Markup(self.env._("Quotation %s created.")) % order._get_html_link(),
-            subtype_xmlid="mail.mt_note",
-        )
+        order = self._get_draft_quotation()
+        if order:
+            order.order_line = self._prepare_quotation_line_commands(order)
+            body = Markup(self.env._("Quotation %s updated from the parts and labour."))
+        else:
+            order = self.env["sale.order"].create(self._prepare_quotation_values())
+            self.sale_order_ids = [Command.link(order.id)]
+            body = Markup(self.env._("Quotation %s created."))
+        self.message_post(body=body % order._get_html_link(), subtype_xmlid="mail.mt_note")
         return {
             "type": "ir.actions.act_window",
             "res_model": "sale.order",
@@ -610,6 +747,43 @@ class ServiceJob(models.Model):
             "view_mode": "form",
             "views": [(False, "form")],
         }
+
+    def action_create_invoice(self):
+        """Invoice what is left to invoice of the job's parts and labour (see
+        ``_create_invoice``) and open the invoice."""
+        self.ensure_one()
+        invoice = self._create_invoice(self.line_ids)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": invoice.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    def action_add_category_lines(self):
+        """Add the category's default parts and labour to the job."""
+        self.check_access("write")
+        values = [
+            default_line._prepare_job_line_values(job)
+            for job in self
+            for default_line in job.category_id.line_ids
+        ]
+        if not values:
+            raise UserError(self.env._("The job's category has no default parts or labour."))
+        self.env["service.job.line"].create(values)
+        return True
+
+    def action_view_warranty_claims(self):
+        """The later jobs of the item claimed under this job's warranty."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("service_desk.service_job_action")
+        action["name"] = self.env._("Warranty Claims")
+        action["domain"] = [("warranty_job_id", "=", self.id)]
+        action["context"] = {"default_warranty_job_id": self.id, "create": False}
+        action["view_mode"] = "list,form"
+        action["views"] = [(False, "list"), (False, "form")]
+        return action
 
     def action_view_quotations(self):
         self.ensure_one()
@@ -732,19 +906,56 @@ class ServiceJob(models.Model):
         for job, templates in to_link:
             job.checklist_template_ids = [Command.link(template.id) for template in templates]
 
+    # --- warranty -------------------------------------------------------------------------
+
+    def _get_warranty_months(self):
+        """The warranty period this job gives: the longest of its products' own periods, else
+        its category's (0: none)."""
+        self.ensure_one()
+        product_months = self.line_ids.product_id.mapped("service_warranty_months")
+        return max(product_months, default=0) or self.category_id.warranty_months
+
+    def _find_warranty_job(self, on_date=None):
+        """The closed job of the same item (same serial / IMEI, same company) whose warranty
+        still covers ``on_date`` (today by default), the latest; else an empty recordset.
+        The one place that decides what "the same item" is."""
+        self.ensure_one()
+        serial = (self.item_serial or "").strip()
+        if not serial:
+            return self.browse()
+        on_date = on_date or fields.Date.context_today(self)
+        domain = [
+            ("item_serial", "=", serial),
+            ("company_id", "=", self.company_id.id or self.env.company.id),
+            ("warranty_date_end", ">=", on_date),
+        ]
+        if self._origin.id:
+            domain.append(("id", "!=", self._origin.id))
+        # sudo: a technician's new job must find the item's earlier job whoever handled it;
+        # only the link is kept (its name is shown, the job itself stays behind the rules).
+        job = self.sudo().search(domain, order="date_closed desc, id desc", limit=1)
+        return self.browse(job.ids)
+
     def _get_invoices(self):
         self.ensure_one()
         return self.invoice_ids | self.sale_order_ids.invoice_ids
 
-    def _prepare_quotation_values(self):
+    def _get_quotation_heading(self):
+        """The job reference, item and issue, as written on the job's quotation."""
         self.ensure_one()
         item = " ".join(filter(None, [self.item_type, self.item_brand, self.item_model]))
         if self.item_serial:
             item = f"{item} ({self.item_serial})" if item else self.item_serial
         issue = html2plaintext(self.description or "").strip() or self.title or ""
-        line_name = "\n".join(filter(None, [f"{self.name}: {item}" if item else self.name, issue]))
+        return "\n".join(filter(None, [f"{self.name}: {item}" if item else self.name, issue]))
+
+    def _prepare_quotation_values(self):
+        self.ensure_one()
+        line_name = self._get_quotation_heading()
         product = self.category_id.service_product_id
-        if product:
+        if self.line_ids:
+            line = {"display_type": "line_note", "name": line_name, "sequence": 0}
+        elif product:
             line = {"product_id": product.id, "name": line_name, "product_uom_qty": 1.0}
         else:
             line = {"display_type": "line_note", "name": line_name}
@@ -754,7 +965,8 @@ class ServiceJob(models.Model):
             "origin": self.name,
             "user_id": self.env.user.id,
             "source_id": self.source_id.id,
-            "order_line": [Command.create(line)],
+            "order_line": [Command.create(line)]
+            + [Command.create(job_line._prepare_sale_line_values()) for job_line in self.line_ids],
             "service_job_ids": [Command.link(self.id)],
         }
 
@@ -941,3 +1153,71 @@ class ServiceJob(models.Model):
         if end.date() != start.date():
             end_text = f"{format_date(self.env, end.date())} {end_text}"
         return f"{format_date(self.env, start.date())} {start:%H:%M}-{end_text}"
+
+    def _get_draft_quotation(self):
+        """The latest draft quotation this job created, to update from its lines (none when the
+        job has no lines: each click then creates a quotation, as before lines existed)."""
+        self.ensure_one()
+        if not self.line_ids:
+            return self.env["sale.order"]
+        drafts = self.sale_order_ids.filtered(
+            lambda order: order.state == "draft" and order.origin == self.name
+        )
+        return drafts.sorted("id")[-1:]
+
+    def _prepare_quotation_line_commands(self, order):
+        """Commands updating ``order``'s lines of the job's lines and adding the missing ones
+        (quotation lines of deleted job lines were deleted with them)."""
+        self.ensure_one()
+        existing = {sol.service_job_line_id: sol for sol in order.order_line}
+        commands = []
+        for job_line in self.line_ids:
+            values = job_line._prepare_sale_line_values()
+            if job_line in existing:
+                commands.append(Command.update(existing[job_line].id, values))
+            else:
+                commands.append(Command.create(values))
+        return commands
+
+    def _create_invoice(self, lines):
+        """Create a customer invoice of what is left to invoice of ``lines`` (lines of this
+        job): one invoice line per job line with its quantity not yet invoiced, linked to the
+        job line; linked to the job. Raise a UserError when nothing is left to invoice."""
+        self.ensure_one()
+        self.check_access("write")
+        # Serialise the invoicing of one job: a concurrent call waits for this row, then fails
+        # with a serialisation error and is retried by Odoo, seeing this invoice.
+        self.env.cr.execute(
+            "UPDATE service_job SET write_date = write_date WHERE id = %s", [self.id]
+        )
+        lines = lines.filtered(lambda line: line.job_id == self and line._has_qty_to_invoice())
+        if not lines:
+            raise UserError(
+                self.env._("%(job)s has nothing left to invoice.", job=self.display_name)
+            )
+        invoice = (
+            self.env["account.move"]
+            .with_company(self.company_id)
+            .with_context(default_move_type="out_invoice")
+            .create(self._prepare_invoice_values(lines))
+        )
+        self.invoice_ids = [Command.link(invoice.id)]
+        self.message_post(
+            body=Markup(self.env._("Invoice %s created.")) % invoice._get_html_link(),
+            subtype_xmlid="mail.mt_note",
+        )
+        return invoice
+
+    def _prepare_invoice_values(self, lines):
+        self.ensure_one()
+        return {
+            "move_type": "out_invoice",
+            "partner_id": self.partner_id.address_get(["invoice"])["invoice"],
+            "company_id": self.company_id.id,
+            "currency_id": self.currency_id.id,
+            "invoice_origin": self.name,
+            "invoice_user_id": self.env.user.id,
+            "invoice_line_ids": [
+                Command.create(line._prepare_invoice_line_values()) for line in lines
+            ],
+        }

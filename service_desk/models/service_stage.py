@@ -22,6 +22,10 @@ class ServiceStage(models.Model):
         string="Closed Stage",
         help="Jobs in this stage are finished: they are neither open nor overdue.",
     )
+    is_cancelled = fields.Boolean(
+        string="Cancelled Stage",
+        help="Jobs in this stage were cancelled: no warranty, nothing consumed.",
+    )
     is_approval_stage = fields.Boolean(
         string="Waiting Approval",
         help="Jobs in this stage wait for the customer's approval.",

@@ -15,3 +15,8 @@ from . import test_service_desk_routes
 from . import test_service_job_rating
 from . import test_service_job_schedule
 from . import test_service_job_label
+from . import test_service_job_line
+from . import test_service_job_line_billing
+from . import test_service_job_warranty
+from . import test_service_job_analysis
+from . import test_service_job_line_performance

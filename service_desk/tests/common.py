@@ -75,6 +75,77 @@ class ServiceDeskCommon(TransactionCase):
         )
 
     @classmethod
+    def _setup_parts_and_labour(cls):
+        """A 10% sale tax, a part (cost 30, price 50), labour (cost 25/h, rate 60/h) and a
+        customer pricelist selling the part at 45."""
+        cls.tax_10 = cls.env["account.tax"].create(
+            {"name": "SD Tax 10%", "amount": 10.0, "type_tax_use": "sale"}
+        )
+        Product = cls.env["product.product"]
+        cls.part = Product.create(
+            {
+                "name": "Screen Assembly",
+                "type": "consu",
+                "list_price": 50.0,
+                "standard_price": 30.0,
+                "taxes_id": [Command.set(cls.tax_10.ids)],
+                "invoice_policy": "order",
+            }
+        )
+        cls.labour = Product.create(
+            {
+                "name": "Bench Labour",
+                "type": "service",
+                "list_price": 60.0,
+                "standard_price": 25.0,
+                "uom_id": cls.env.ref("uom.product_uom_hour").id,
+                "uom_po_id": cls.env.ref("uom.product_uom_hour").id,
+                "taxes_id": [Command.set(cls.tax_10.ids)],
+                "invoice_policy": "order",
+            }
+        )
+        cls.pricelist = cls.env["product.pricelist"].create(
+            {
+                "name": "SD Trade Prices",
+                "currency_id": cls.company.currency_id.id,
+                "item_ids": [
+                    Command.create(
+                        {
+                            "applied_on": "0_product_variant",
+                            "product_id": cls.part.id,
+                            "compute_price": "fixed",
+                            "fixed_price": 45.0,
+                        }
+                    )
+                ],
+            }
+        )
+        cls.customer.property_product_pricelist = cls.pricelist
+
+    @classmethod
+    def _add_lines(cls, job, user=None, part_qty=2.0, hours=1.5):
+        """A part line and a labour line on ``job`` (as ``user`` if given)."""
+        Line = cls.env["service.job.line"]
+        if user:
+            Line = Line.with_user(user)
+        return Line.create(
+            [
+                {
+                    "job_id": job.id,
+                    "line_type": "part",
+                    "product_id": cls.part.id,
+                    "quantity": part_qty,
+                },
+                {
+                    "job_id": job.id,
+                    "line_type": "labour",
+                    "product_id": cls.labour.id,
+                    "quantity": hours,
+                },
+            ]
+        )
+
+    @classmethod
     def _restore_shipped_workflow(cls):
         for stage, (next_stages, checklist_gate) in cls.shipped_workflow.items():
             stage.write(

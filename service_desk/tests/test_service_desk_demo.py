@@ -79,3 +79,13 @@ class TestServiceDeskDemo(TransactionCase):
         self.assertGreaterEqual(len(planned), 10)
         self.assertEqual(planned.user_id, self.jobs.user_id, "both technicians have a week")
         self.assertTrue(planned.filtered("schedule_warning"), "an overlap to show")
+
+    def test_parts_labour_and_warranty_claim(self):
+        claim = self.env.ref("service_desk.service_job_phone_warranty_demo")
+        original = self.env.ref("service_desk.service_job_phone_delivered_demo")
+        self.assertEqual(claim.warranty_job_id, original)
+        self.assertGreater(original.warranty_date_end, fields.Date.context_today(original))
+        self.assertEqual(claim.amount_total, 0.0)
+        self.assertGreater(claim.amount_warranty_cost, 0.0)
+        screen = self.env.ref("service_desk.service_job_phone_screen_demo")
+        self.assertEqual(screen.amount_untaxed, 89.0 + 60.0)

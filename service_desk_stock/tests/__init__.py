@@ -1,0 +1,1 @@
+from . import test_service_job_stock
