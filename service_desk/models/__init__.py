@@ -13,3 +13,5 @@ from . import res_company
 from . import res_config_settings
 from . import service_tracking_attempt
 from . import service_job_approval
+from . import service_item
+from . import service_maintenance_plan

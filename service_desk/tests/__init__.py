@@ -12,3 +12,4 @@ from . import test_service_job_tracking
 from . import test_service_job_approval
 from . import test_service_job_notification
 from . import test_service_desk_routes
+from . import test_service_item
