@@ -222,8 +222,9 @@ class ServiceMaintenancePlan(models.Model):
     def _cron_create_due_jobs(self, batch_size=BATCH_SIZE):
         """The scheduled action: create the jobs of the plans due today (job create date
         reached), batch by batch, each committed in a cron job, until the call's time budget
-        is spent; report the progress so Odoo calls again while plans are left. Only one
-        run at a time creates jobs (advisory lock); another returns at once."""
+        is spent; report the progress (plans served, plans left) so Odoo calls again while
+        plans are left. Only one run at a time creates jobs (advisory lock); another returns
+        at once. Returns the number of jobs created."""
         # sudo: plans of every company are served; each job is created in its plan's company.
         self = self.sudo()
         Cron = self.env["ir.cron"]
@@ -232,20 +233,25 @@ class ServiceMaintenancePlan(models.Model):
             Cron._notify_progress(done=0, remaining=0)
             return 0
         deadline = self._call_deadline()
+        max_batches = self.env.context.get("service_plan_max_batches")
         today = fields.Date.context_today(self)
-        done = 0
+        done = created = batches = 0
         while True:
             plans = self.search(self._due_domain(today), limit=batch_size, order="id")
             if not plans:
                 break
-            done += len(plans._generate_jobs())
+            created += len(plans._generate_jobs())
+            done += len(plans)
+            batches += 1
             self._commit_batch()
-            if time.monotonic() >= deadline:
+            if time.monotonic() >= deadline or batches == max_batches:
                 break
         remaining = self.search_count(self._due_domain(today))
-        _logger.info("Maintenance plans: %s jobs created, %s plans left.", done, remaining)
+        _logger.info(
+            "Maintenance plans: %s served, %s jobs created, %s left.", done, created, remaining
+        )
         Cron._notify_progress(done=done, remaining=remaining)
-        return done
+        return created
 
     @api.model
     def _due_domain(self, today):

@@ -13,3 +13,5 @@ from . import test_service_job_approval
 from . import test_service_job_notification
 from . import test_service_desk_routes
 from . import test_service_item
+from . import test_service_maintenance_plan
+from . import test_service_maintenance_plan_concurrency
