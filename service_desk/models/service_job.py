@@ -499,7 +499,11 @@ class ServiceJob(models.Model):
             "service_desk.mail_template_service_job_planned", raise_if_not_found=False
         )
         if jobs and template:
-            jobs.message_post_with_source(template, subtype_xmlid="mail.mt_note")
+            jobs.message_post_with_source(
+                template,
+                subtype_xmlid="mail.mt_note",
+                email_layout_xmlid="mail.mail_notification_light",
+            )
 
     def write(self, vals):
         new_stage = self.env["service.stage"].browse(vals.get("stage_id"))
