@@ -114,7 +114,6 @@ class ServiceJob(models.Model):
     # job keeps its own copy, so a job works without an item too).
     item_id = fields.Many2one(
         "service.item",
-        string="Item",
         index="btree_not_null",
         tracking=True,
         check_company=True,

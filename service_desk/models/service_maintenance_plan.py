@@ -127,7 +127,7 @@ class ServiceMaintenancePlan(models.Model):
     description = fields.Html(string="Work to Do", help="Copied to the jobs' issue description.")
     job_ids = fields.One2many("service.job", "maintenance_plan_id", string="Jobs")
     job_count = fields.Integer(compute="_compute_jobs")
-    last_job_id = fields.Many2one("service.job", compute="_compute_jobs", string="Last Job")
+    last_job_id = fields.Many2one("service.job", compute="_compute_jobs")
 
     _sql_constraints = [
         ("interval_positive", "CHECK (interval_number > 0)", "The interval must be positive."),

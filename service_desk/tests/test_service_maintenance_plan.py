@@ -163,3 +163,23 @@ class TestServiceMaintenancePlanMail(ServiceDeskCommon):
         self.assertEqual(len(mails), 1, "the planned-visit email only, not the received one")
         self.assertIn("maintenance visit planned", mails.subject)
         self.assertEqual(mails.recipient_ids, self.customer)
+
+
+@tagged("post_install", "-at_install")
+class TestServiceMaintenancePlanDemo(ServiceDeskCommon):
+    """Demo data: every demo job has its item; three plans, one due."""
+
+    def test_demo_items_and_plans(self):
+        due = self.env.ref(
+            "service_desk.service_maintenance_plan_descale_demo", raise_if_not_found=False
+        )
+        if not due:
+            self.skipTest("database without demo data")
+        screen = self.env.ref("service_desk.service_job_phone_screen_demo")
+        self.assertEqual(screen.item_id.serial, screen.item_serial)
+        self.assertEqual(screen.item_id.partner_id, screen.commercial_partner_id)
+        plans = self.env["service.maintenance.plan"].search([])
+        today = fields.Date.context_today(due)
+        self.assertEqual(len(plans), 3)
+        self.assertEqual(plans.filtered(lambda plan: plan.job_create_date <= today), due)
+        self.assertEqual(due.item_id.job_count, 1)
