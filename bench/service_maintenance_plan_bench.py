@@ -46,19 +46,19 @@ def main():
                 ]
             )
             env.invalidate_all()
-        print(f"{args.plans} plans created in {time.monotonic() - start:.1f} s")
+        print(f"{args.plans} plans created in {time.monotonic() - start:.1f} s", flush=True)
 
         calls, created = 0, 0
-        start = time.monotonic()
+        start, cpu = time.monotonic(), time.process_time()
         while Plan.search_count(Plan._due_domain(odoo.fields.Date.context_today(Plan))):
             created += Plan.with_context(tracking_disable=False)._cron_create_due_jobs(
                 batch_size=args.batch
             )
             calls += 1
-        spent = time.monotonic() - start
+        spent, cpu = time.monotonic() - start, time.process_time() - cpu
         print(
-            f"scheduled action: {created} jobs in {spent:.1f} s over {calls} call(s)"
-            f" ({1000 * spent / max(created, 1):.2f} ms per job)"
+            f"scheduled action: {created} jobs in {spent:.1f} s ({cpu:.1f} s CPU of Odoo's"
+            f" process) over {calls} call(s), {1000 * spent / max(created, 1):.2f} ms per job"
         )
         assert created == args.plans, "one job per plan"
 
@@ -70,15 +70,15 @@ def main():
                     for i in range(args.mail)
                 ]
             )
-            start = time.monotonic()
+            start, cpu = time.monotonic(), time.process_time()
             created = Plan.with_context(tracking_disable=False)._cron_create_due_jobs(
                 batch_size=args.batch
             )
-            spent = time.monotonic() - start
+            spent, cpu = time.monotonic() - start, time.process_time() - cpu
             mails = env["mail.mail"].search_count([("subject", "ilike", "maintenance visit")])
             print(
                 f"with the email: {created} jobs, {mails} emails queued in {spent:.1f} s"
-                f" ({1000 * spent / max(created, 1):.2f} ms per job)"
+                f" ({cpu:.1f} s CPU), {1000 * spent / max(created, 1):.2f} ms per job"
             )
         cr.rollback()
 
