@@ -89,6 +89,23 @@ class TestServiceItem(ServiceDeskCommon):
         self.assertFalse(plain.item_id)
         self.assertEqual(plain.item_serial, "NEW-1")
 
+    def test_quick_create_from_the_job(self):
+        # The job form's Item field creates the item with what is typed on the job.
+        Item = (
+            self.env["service.item"]
+            .with_user(self.technician)
+            .with_context(
+                default_partner_id=self.customer.id,
+                default_item_type="Fridge",
+                default_brand="Bosch",
+                default_serial="FR-9",
+            )
+        )
+        item_id, label = Item.name_create("Kitchen fridge")
+        self.assertEqual(label, "Kitchen fridge (FR-9)")
+        item = Item.browse(item_id)
+        self.assertEqual((item.partner_id, item.brand), (self.customer, "Bosch"))
+
     def test_job_form_picks_and_finds_item(self):
         form = Form(self.env["service.job"].with_user(self.technician))
         form.partner_id = self.customer
