@@ -246,6 +246,10 @@ class ServiceMaintenancePlan(models.Model):
             self._commit_batch()
             if time.monotonic() >= deadline or batches == max_batches:
                 break
+            # The commit released the lock: take it again, or leave the rest to the run that
+            # took it meanwhile.
+            if not self._try_generation_lock():
+                break
         remaining = self.search_count(self._due_domain(today))
         _logger.info(
             "Maintenance plans: %s served, %s jobs created, %s left.", done, created, remaining

@@ -17,23 +17,32 @@ class TestServiceMaintenancePlanConcurrency(TransactionCase):
         with self.registry.cursor() as cr:
             env = self._env(cr)
             partner = env["res.partner"].create({"name": "Two Workers Customer"})
-            plan = env["service.maintenance.plan"].create(
-                {
-                    "name": "Concurrent visit",
-                    "partner_id": partner.id,
-                    "next_date": fields.Date.context_today(partner),
-                    "lead_days": 0,
-                }
+            Plan = env["service.maintenance.plan"]
+            today = fields.Date.context_today(partner)
+            # Other due plans (demo data) are set aside while these tests commit.
+            self.others_ids = Plan.search(Plan._due_domain(today)).ids
+            Plan.browse(self.others_ids).active = False
+            plans = Plan.create(
+                [
+                    {
+                        "name": f"Concurrent visit {index}",
+                        "partner_id": partner.id,
+                        "next_date": today,
+                        "lead_days": 0,
+                    }
+                    for index in range(3)
+                ]
             )
-            self.partner_id, self.plan_id = partner.id, plan.id
+            self.partner_id, self.plan_id, self.plan_ids = partner.id, plans[0].id, plans.ids
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
         with self.registry.cursor() as cr:
             env = self._env(cr)
-            env["service.job"].search([("maintenance_plan_id", "=", self.plan_id)]).unlink()
-            env["service.maintenance.plan"].browse(self.plan_id).unlink()
+            env["service.job"].search([("maintenance_plan_id", "in", self.plan_ids)]).unlink()
+            env["service.maintenance.plan"].browse(self.plan_ids).unlink()
             env["res.partner"].browse(self.partner_id).unlink()
+            env["service.maintenance.plan"].browse(self.others_ids).active = True
 
     def test_two_workers_create_one_job(self):
         with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
@@ -57,3 +66,19 @@ class TestServiceMaintenancePlanConcurrency(TransactionCase):
             )
             self.assertEqual(jobs.mapped("maintenance_date"), [visit])
             self.assertGreater(plan_b.browse(self.plan_id).next_date, visit)
+
+    def test_cron_commits_each_batch(self):
+        """In a cron job each batch is committed: a worker killed after the first batch
+        keeps its jobs, and the next call goes on with the plans left."""
+        cron = self.env.ref("service_desk.ir_cron_service_maintenance_plan")
+        with self.registry.cursor() as cr:
+            Plan = self._env(cr)["service.maintenance.plan"].with_context(
+                cron_id=cron.id, service_plan_max_batches=1
+            )
+            self.assertEqual(Plan._cron_create_due_jobs(batch_size=2), 2)
+            cr.rollback()  # the worker dies: the batch was committed before
+            Job = self._env(cr)["service.job"]
+            self.assertEqual(Job.search_count([("maintenance_plan_id", "in", self.plan_ids)]), 2)
+            self.assertEqual(Plan._cron_create_due_jobs(batch_size=2), 1)
+            self.assertEqual(Plan._cron_create_due_jobs(batch_size=2), 0)
+            self.assertEqual(Job.search_count([("maintenance_plan_id", "in", self.plan_ids)]), 3)
