@@ -54,6 +54,17 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
             return by_input[search_in]
         return expression.OR(list(by_input.values()))
 
+    def _service_job_upcoming_visits(self, limit=10):
+        """The customer's next maintenance visits (active plans, by date), as the record
+        rules let them read them."""
+        Plan = request.env["service.maintenance.plan"]
+        if not Plan.has_access("read"):
+            return Plan
+        customer = request.env.user.partner_id.commercial_partner_id
+        return Plan.search(
+            [("commercial_partner_id", "=", customer.id)], order="next_date, id", limit=limit
+        )
+
     @http.route(
         ["/my/service_jobs", "/my/service_jobs/page/<int:page>"],
         type="http",
@@ -98,6 +109,7 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         request.session["my_service_jobs_history"] = jobs.ids[:100]
         values.update(
             {
+                "upcoming_visits": self._service_job_upcoming_visits(),
                 "jobs": jobs,
                 "page_name": "service_job",
                 "pager": pager,

@@ -18,3 +18,5 @@ from . import product_template
 from . import res_config_settings
 from . import service_tracking_attempt
 from . import service_job_approval
+from . import service_item
+from . import service_maintenance_plan

@@ -114,6 +114,16 @@ class ServiceJob(models.Model):
     item_brand = fields.Char(string="Brand")
     item_model = fields.Char(string="Model")
     item_serial = fields.Char(string="Serial / IMEI", index="btree_not_null", tracking=True)
+    # The customer's item: choosing it copies its type, brand, model and serial above (the
+    # job keeps its own copy, so a job works without an item too).
+    item_id = fields.Many2one(
+        "service.item",
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
+        domain="[('commercial_partner_id', '=', commercial_partner_id)]"
+        " if commercial_partner_id else []",
+    )
     item_accessories = fields.Text(string="Accessories Received")
     item_condition = fields.Text(string="Condition on Intake")
     # Issue and diagnosis
@@ -190,6 +200,24 @@ class ServiceJob(models.Model):
         "service.job.approval", compute="_compute_approval_pending_id", string="Pending Approval"
     )
     sale_order_count = fields.Integer(compute="_compute_sale_order_count")
+    # Preventive maintenance: the plan that created the job, for the visit of this date.
+    maintenance_plan_id = fields.Many2one(
+        "service.maintenance.plan",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        check_company=True,
+    )
+    maintenance_date = fields.Date(string="Planned Visit", readonly=True, copy=False)
+
+    _sql_constraints = [
+        (
+            "maintenance_visit_uniq",
+            "UNIQUE (maintenance_plan_id, maintenance_date)",
+            "A maintenance plan creates one job per planned visit.",
+        ),
+    ]
     invoice_count = fields.Integer(compute="_compute_invoice_count")
     # Technician schedule (calendar "Schedule"): when the work is planned.
     planned_start = fields.Datetime(index=True, tracking=True, copy=False)
@@ -633,6 +661,33 @@ class ServiceJob(models.Model):
         if self.contact_id and self.contact_id.commercial_partner_id != self.commercial_partner_id:
             self.contact_id = False
 
+    @api.onchange("item_id")
+    def _onchange_item_id(self):
+        """Choosing an item fills the job's item fields (and the customer, if empty)."""
+        if not self.item_id:
+            return
+        self.update({key: value for key, value in self.item_id._get_job_values().items() if value})
+        if not self.partner_id:
+            self.partner_id = self.item_id.partner_id
+
+    @api.onchange("item_serial", "partner_id")
+    def _onchange_item_serial(self):
+        """A serial typed for a customer who has an item with it links that item; an item of
+        another customer is unlinked."""
+        if self.item_id and self.partner_id:
+            if self.item_id.commercial_partner_id != self.partner_id.commercial_partner_id:
+                self.item_id = False
+        if self.item_id or not self.item_serial or not self.partner_id:
+            return
+        key = (
+            self.partner_id.commercial_partner_id.id,
+            self.company_id.id,
+            self.item_serial.strip(),
+        )
+        item = self.env["service.item"]._find_by_serial({key}).get(key)
+        if item:
+            self.item_id = item
+
     @api.onchange("stage_id")
     def _onchange_stage_id(self):
         """Refuse a move in the form before it is saved: warn and stay on the saved stage, so
@@ -671,7 +726,9 @@ class ServiceJob(models.Model):
                     vals.get("company_id") or self.env.company.id
                 )
                 vals["name"] = self._next_reference(company)
+            self._fill_item_values(vals)
         jobs = super().create(vals_list)
+        jobs._link_items_by_serial()
         jobs._sync_checklists()
         jobs.filtered("is_closed").date_closed = fields.Datetime.now()
         jobs._send_received_mail()
@@ -681,12 +738,28 @@ class ServiceJob(models.Model):
         """Email the customer (only) that the job was received, when they have an email."""
         if self.env.context.get("tracking_disable") or self.env.context.get("mail_notrack"):
             return
-        jobs = self.filtered(lambda job: job.partner_id.email)
+        # Jobs of maintenance plans get the planned-visit email instead (service.maintenance.plan).
+        jobs = self.filtered(lambda job: job.partner_id.email and not job.maintenance_plan_id)
         template = self.env.ref(
             "service_desk.mail_template_service_job_received", raise_if_not_found=False
         )
         if jobs and template:
             jobs.message_post_with_source(template, subtype_xmlid="mail.mt_note")
+
+    def _send_planned_mail(self):
+        """Email the customer (only) the planned visit of jobs created by maintenance plans."""
+        if self.env.context.get("tracking_disable") or self.env.context.get("mail_notrack"):
+            return
+        jobs = self.filtered(lambda job: job.partner_id.email)
+        template = self.env.ref(
+            "service_desk.mail_template_service_job_planned", raise_if_not_found=False
+        )
+        if jobs and template:
+            jobs.message_post_with_source(
+                template,
+                subtype_xmlid="mail.mt_note",
+                email_layout_xmlid="mail.mail_notification_light",
+            )
 
     def write(self, vals):
         new_stage = self.env["service.stage"].browse(vals.get("stage_id"))
@@ -699,7 +772,10 @@ class ServiceJob(models.Model):
                 vals["date_closed"] = fields.Datetime.now() if new_stage.is_closed else False
             elif moving:
                 moving.date_closed = fields.Datetime.now() if new_stage.is_closed else False
+        self._fill_item_values(vals)
         res = super().write(vals)
+        if "item_serial" in vals or "partner_id" in vals:
+            self._link_items_by_serial()
         if new_stage and "checklist_line_ids" in vals:
             # Lines ticked in the same save count for the checklist gate.
             for job, old_stage in old_stages.items():
@@ -935,6 +1011,31 @@ class ServiceJob(models.Model):
         # only the link is kept (its name is shown, the job itself stays behind the rules).
         job = self.sudo().search(domain, order="date_closed desc, id desc", limit=1)
         return self.browse(job.ids)
+
+    @api.model
+    def _fill_item_values(self, vals):
+        """With an item in ``vals``, its type, brand, model and serial, unless given too."""
+        if not vals.get("item_id"):
+            return
+        item = self.env["service.item"].browse(vals["item_id"])
+        for key, value in item._get_job_values().items():
+            if value and key not in vals:
+                vals[key] = value
+
+    def _link_items_by_serial(self):
+        """Link the jobs without an item to their customer's active item of the same serial
+        (one query for all the jobs)."""
+        jobs = self.filtered(lambda job: not job.item_id and job.item_serial)
+        if not jobs:
+            return
+        keys = {
+            job: (job.commercial_partner_id.id, job.company_id.id, job.item_serial.strip())
+            for job in jobs
+        }
+        found = self.env["service.item"]._find_by_serial(set(keys.values()))
+        for job, key in keys.items():
+            if key in found:
+                job.item_id = found[key]
 
     def _get_invoices(self):
         self.ensure_one()

@@ -20,3 +20,7 @@ from . import test_service_job_line_billing
 from . import test_service_job_warranty
 from . import test_service_job_analysis
 from . import test_service_job_line_performance
+from . import test_service_item
+from . import test_service_maintenance_plan
+from . import test_service_maintenance_plan_concurrency
+from . import test_service_maintenance_plan_portal

@@ -162,3 +162,19 @@ class ServiceDeskCommon(TransactionCase):
         if user:
             Job = Job.with_user(user)
         return Job.create(vals)
+
+    @classmethod
+    def _create_item(cls, user=None, **values):
+        vals = {"partner_id": cls.customer.id, "brand": "Acme", "model_name": "X1", **values}
+        Item = cls.env["service.item"]
+        if user:
+            Item = Item.with_user(user)
+        return Item.create(vals)
+
+    @classmethod
+    def _create_plan(cls, user=None, **values):
+        vals = {"name": "Yearly service", "partner_id": cls.customer.id, **values}
+        Plan = cls.env["service.maintenance.plan"]
+        if user:
+            Plan = Plan.with_user(user)
+        return Plan.create(vals)

@@ -1,0 +1,348 @@
+import logging
+import time
+import weakref
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, config
+
+_logger = logging.getLogger(__name__)
+
+# Plans handled per committed batch of the scheduled action.
+BATCH_SIZE = 200
+# A cron worker's watchdog may be pinged up to this long before a job starts (see README).
+CRON_SLEEP_MAX = 70
+# Share of the remaining window a call may use; the rest is the margin for the batch in flight.
+BUDGET_SHARE = 0.5
+# Outside a worker with a time limit (threaded server, shell, tests): seconds per call.
+UNLIMITED_CALL_S = 300
+# One job creation at a time: a second worker (or a manual run) waits its turn.
+GENERATION_LOCK = 0x5D_4D_A1_07
+# The window of one cron job: Odoo calls it up to 10 times back to back on one cursor.
+_WINDOWS = weakref.WeakKeyDictionary()
+
+INTERVAL_DELTAS = {
+    "days": lambda n: relativedelta(days=n),
+    "weeks": lambda n: relativedelta(weeks=n),
+    "months": lambda n: relativedelta(months=n),
+}
+
+
+class ServiceMaintenancePlan(models.Model):
+    """Preventive maintenance of an item (or for a customer): every interval, a job is
+    created ``lead_days`` before the visit's date by the scheduled action, once per plan and
+    date (unique key on the job), and the customer is emailed."""
+
+    _name = "service.maintenance.plan"
+    _description = "Maintenance Plan"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "next_date, id"
+    _check_company_auto = True
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    name = fields.Char(
+        string="Subject", required=True, tracking=True, help="Subject of the jobs it creates."
+    )
+    active = fields.Boolean(default=True, tracking=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    item_id = fields.Many2one(
+        "service.item",
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
+        ondelete="cascade",
+        domain="[('commercial_partner_id', '=', commercial_partner_id)]"
+        " if commercial_partner_id else []",
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        compute="_compute_partner_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+    )
+    commercial_partner_id = fields.Many2one(
+        related="partner_id.commercial_partner_id", store=True, index=True
+    )
+    interval_number = fields.Integer(string="Every", default=1, required=True, tracking=True)
+    interval_unit = fields.Selection(
+        [("days", "Days"), ("weeks", "Weeks"), ("months", "Months")],
+        string="Unit",
+        default="months",
+        required=True,
+        tracking=True,
+    )
+    next_date = fields.Date(
+        string="Next Visit",
+        required=True,
+        tracking=True,
+        default=fields.Date.context_today,
+        help="Date of the next visit; moves on by the interval when its job is created.",
+    )
+    lead_days = fields.Integer(
+        string="Lead Time (days)",
+        default=7,
+        help="The job is created this many days before the visit.",
+    )
+    job_create_date = fields.Date(
+        string="Create Job On",
+        compute="_compute_job_create_date",
+        store=True,
+        index=True,
+        help="Next visit less the lead time: the day the scheduled action creates its job.",
+    )
+    category_id = fields.Many2one("service.category", check_company=True)
+    checklist_template_ids = fields.Many2many(
+        "service.checklist.template",
+        "service_maintenance_plan_checklist_template_rel",
+        "plan_id",
+        "template_id",
+        string="Checklists",
+        check_company=True,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Technician",
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
+        domain=lambda self: [
+            ("groups_id", "in", self.env.ref("service_desk.group_service_desk_own").id),
+            ("share", "=", False),
+        ],
+    )
+    description = fields.Html(string="Work to Do", help="Copied to the jobs' issue description.")
+    job_ids = fields.One2many("service.job", "maintenance_plan_id", string="Jobs")
+    job_count = fields.Integer(compute="_compute_jobs")
+    last_job_id = fields.Many2one("service.job", compute="_compute_jobs")
+
+    _sql_constraints = [
+        ("interval_positive", "CHECK (interval_number > 0)", "The interval must be positive."),
+        (
+            "lead_days_range",
+            "CHECK (lead_days >= 0 AND lead_days <= 366)",
+            "The lead time must be between 0 and 366 days.",
+        ),
+    ]
+
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
+    @api.depends("item_id")
+    def _compute_partner_id(self):
+        for plan in self:
+            if plan.item_id:
+                plan.partner_id = plan.item_id.partner_id
+
+    @api.depends("next_date", "lead_days")
+    def _compute_job_create_date(self):
+        for plan in self:
+            plan.job_create_date = plan.next_date and plan.next_date - timedelta(
+                days=plan.lead_days or 0
+            )
+
+    def _compute_jobs(self):
+        groups = self.env["service.job"]._read_group(
+            [("maintenance_plan_id", "in", self.ids)],
+            ["maintenance_plan_id"],
+            ["__count", "id:max"],
+        )
+        by_plan = {plan: (count, last_id) for plan, count, last_id in groups}
+        for plan in self:
+            count, last_id = by_plan.get(plan, (0, False))
+            plan.job_count = count
+            plan.last_job_id = last_id
+
+    # ------------------------------------------------------------
+    # CONSTRAINTS
+    # ------------------------------------------------------------
+
+    @api.constrains("item_id", "partner_id")
+    def _check_item_owner(self):
+        for plan in self:
+            item = plan.item_id
+            if item and item.commercial_partner_id != plan.partner_id.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "The item %(item)s belongs to %(owner)s, not to %(customer)s.",
+                        item=item.display_name,
+                        owner=item.partner_id.display_name,
+                        customer=plan.partner_id.display_name,
+                    )
+                )
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_view_jobs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("service_desk.service_job_action")
+        action.update(domain=[("maintenance_plan_id", "=", self.id)], context={"create": False})
+        return action
+
+    def action_create_next_job(self):
+        """Create the job of the next visit now, whatever the lead time, and open it."""
+        self.ensure_one()
+        self.check_access("write")
+        if not self.active:
+            raise UserError(self.env._("Archived plans create no jobs."))
+        if not self._try_generation_lock():
+            raise UserError(
+                self.env._("Jobs of maintenance plans are being created; try again in a minute.")
+            )
+        jobs = self._generate_jobs()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "service.job",
+            "res_id": jobs.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    # ------------------------------------------------------------
+    # SCHEDULED ACTION
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_create_due_jobs(self, batch_size=BATCH_SIZE):
+        """The scheduled action: create the jobs of the plans due today (job create date
+        reached), batch by batch, each committed in a cron job, until the call's time budget
+        is spent; report the progress (plans served, plans left) so Odoo calls again while
+        plans are left. Only one run at a time creates jobs (advisory lock); another returns
+        at once. Returns the number of jobs created."""
+        # sudo: plans of every company are served; each job is created in its plan's company.
+        self = self.sudo()
+        Cron = self.env["ir.cron"]
+        if not self._try_generation_lock():
+            _logger.info("Maintenance plans: another run is creating jobs, skipped.")
+            Cron._notify_progress(done=0, remaining=0)
+            return 0
+        deadline = self._call_deadline()
+        max_batches = self.env.context.get("service_plan_max_batches")
+        today = fields.Date.context_today(self)
+        done = created = batches = 0
+        while True:
+            plans = self.search(self._due_domain(today), limit=batch_size, order="id")
+            if not plans:
+                break
+            created += len(plans._generate_jobs())
+            done += len(plans)
+            batches += 1
+            self._commit_batch()
+            if time.monotonic() >= deadline or batches == max_batches:
+                break
+            # The commit released the lock: take it again, or leave the rest to the run that
+            # took it meanwhile.
+            if not self._try_generation_lock():
+                break
+        remaining = self.search_count(self._due_domain(today))
+        _logger.info(
+            "Maintenance plans: %s served, %s jobs created, %s left.", done, created, remaining
+        )
+        Cron._notify_progress(done=done, remaining=remaining)
+        return created
+
+    @api.model
+    def _due_domain(self, today):
+        return [("active", "=", True), ("job_create_date", "<=", today)]
+
+    @api.model
+    def _try_generation_lock(self):
+        """Take the transaction's lock on job creation; False if another run holds it."""
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s)", GENERATION_LOCK))
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _call_deadline(self):
+        """When this call stops starting batches: half of the cron job's window (the
+        worker's real-time limit less its sleep), counted from the job's first call."""
+        now = time.monotonic()
+        cron_limit = config["limit_time_real_cron"]
+        limit = cron_limit if cron_limit and cron_limit > 0 else config["limit_time_real"]
+        if not self.env.context.get("cron_id") or not limit or limit <= 0:
+            return now + UNLIMITED_CALL_S
+        start = _WINDOWS.setdefault(self.env.cr, now)
+        return start + max(limit * 0.1, limit - CRON_SLEEP_MAX) * BUDGET_SHARE
+
+    @api.model
+    def _commit_batch(self):
+        """Commit a batch in a cron job (it survives a worker killed later); elsewhere (a
+        shell, tests, a button) the caller's transaction decides. The cache is emptied
+        either way: memory stays flat over 100,000 plans."""
+        if self.env.context.get("cron_id"):
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        self.env.invalidate_all()
+
+    def _generate_jobs(self):
+        """Create the job of each plan's next visit (none twice for one plan and date), move
+        the plans' next date on and email the customers. Returns the jobs created."""
+        existing = (
+            self.env["service.job"]
+            .with_context(active_test=False)
+            .search_fetch(
+                [
+                    ("maintenance_plan_id", "in", self.ids),
+                    ("maintenance_date", "in", list(set(self.mapped("next_date")))),
+                ],
+                ["maintenance_plan_id", "maintenance_date"],
+            )
+        )
+        done = {(job.maintenance_plan_id.id, job.maintenance_date) for job in existing}
+        todo = self.filtered(lambda plan: (plan.id, plan.next_date) not in done)
+        jobs = self.env["service.job"]
+        if todo:
+            jobs = (
+                self.env["service.job"]
+                .with_context(mail_create_nosubscribe=True, mail_create_nolog=True)
+                .create([plan._prepare_job_values() for plan in todo])
+            )
+        self._advance_next_date()
+        jobs._send_planned_mail()
+        return jobs
+
+    def _prepare_job_values(self):
+        self.ensure_one()
+        values = {
+            "title": self.name,
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "item_id": self.item_id.id,
+            "category_id": self.category_id.id,
+            "user_id": self.user_id.id,
+            "date_deadline": self.next_date,
+            "maintenance_plan_id": self.id,
+            "maintenance_date": self.next_date,
+            "description": self.description,
+        }
+        if self.checklist_template_ids:
+            values["checklist_template_ids"] = [Command.set(self.checklist_template_ids.ids)]
+        return values
+
+    def _advance_next_date(self):
+        """Move each plan's next date on by its interval, past today (missed visits are
+        skipped); plans sharing a new date are written together."""
+        today = fields.Date.context_today(self)
+        by_date = {}
+        for plan in self:
+            delta = INTERVAL_DELTAS[plan.interval_unit](plan.interval_number)
+            next_date = plan.next_date + delta
+            while next_date < today:
+                next_date += delta
+            by_date.setdefault(next_date, []).append(plan.id)
+        for next_date, plan_ids in by_date.items():
+            self.browse(plan_ids).with_context(mail_notrack=True).write({"next_date": next_date})
