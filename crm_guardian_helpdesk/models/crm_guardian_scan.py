@@ -24,24 +24,28 @@ class CrmGuardianScan(models.AbstractModel):
                     "section": "tickets",
                     "model": "helpdesk.ticket",
                     "sequence": 310,
+                    "unit": "hours",
                 },
                 "ticket_unassigned": {
                     "name": self.env._("Unassigned ticket"),
                     "section": "tickets",
                     "model": "helpdesk.ticket",
                     "sequence": 320,
+                    "unit": "hours",
                 },
                 "ticket_first_response": {
                     "name": self.env._("First response SLA at risk"),
                     "section": "tickets",
                     "model": "helpdesk.ticket",
                     "sequence": 330,
+                    "unit": "hours",
                 },
                 "ticket_resolution": {
                     "name": self.env._("Resolution SLA at risk"),
                     "section": "tickets",
                     "model": "helpdesk.ticket",
                     "sequence": 340,
+                    "unit": "days",
                 },
             }
         )
