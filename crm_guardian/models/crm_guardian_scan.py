@@ -492,6 +492,30 @@ class CrmGuardianScan(models.AbstractModel):
         )
 
     @api.model
+    def _notify_requester(self, run):
+        """Tell who asked for a Scan Now (in their open Odoo pages, in their language)
+        that it finished, with what it changed, or that it failed."""
+        user = run.requested_by_id
+        if run.trigger != "manual" or not user:
+            return
+        run = run.with_context(lang=user.lang)
+        if run.state == "done":
+            message = run.env._(
+                "Scan done in %(duration)s: %(created)s new findings, %(updated)s updated, "
+                "%(resolved)s resolved.",
+                duration=run._format_duration(run.duration),
+                created=run.created_count,
+                updated=run.updated_count,
+                resolved=run.resolved_count,
+            )
+        else:
+            message = run.env._("The scan failed: see Configuration > Scan History.")
+        notification = self.with_context(lang=user.lang)._notification(
+            message, "success" if run.state == "done" else "danger"
+        )
+        user._bus_send("simple_notification", notification["params"])
+
+    @api.model
     def _notification(self, message, kind):
         return {
             "type": "ir.actions.client",
@@ -588,6 +612,7 @@ class CrmGuardianScan(models.AbstractModel):
         self.env.cr.rollback()
         run.invalidate_recordset()
         run.write({"state": "failed", "finished": fields.Datetime.now(), "error": error})
+        self._notify_requester(run)
         self._commit()
 
     @api.model
@@ -771,6 +796,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "duration": (now - run.started).total_seconds(),
             }
         )
+        self._notify_requester(run)
         written = sum(
             line.created_count + line.updated_count + line.resolved_count for line in run.line_ids
         )

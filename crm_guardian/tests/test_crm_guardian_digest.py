@@ -112,7 +112,11 @@ class TestCrmGuardianDigest(CrmGuardianActionCommon, MockSmtplibCase):
         wizard_form.user_ids.add(self.salesman)
         wizard_form.scope = "mine"
         action = wizard_form.save().action_send()
-        logs = self.Log.search(action["domain"])
+        # a notification says what happened, then the log of what was sent opens
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertEqual(action["params"]["message"], f"Digest sent to {self.salesman.name}.")
+        logs = self.Log.search(action["params"]["next"]["domain"])
         self.assertEqual(logs.recipient_id, self.salesman)
         self.assertFalse(logs.error)
         self.assertEqual((logs.kind, logs.state, logs.item_count), ("manual", "sent", 2))
@@ -120,7 +124,22 @@ class TestCrmGuardianDigest(CrmGuardianActionCommon, MockSmtplibCase):
         wizard_form = Form(self.env["crm.guardian.digest.send"].with_user(self.manager))
         wizard_form.recipients = "managers"
         action = wizard_form.save().action_send()
-        self.assertIn(self.manager, self.Log.search(action["domain"]).recipient_id)
+        self.assertIn(
+            self.manager, self.Log.search(action["params"]["next"]["domain"]).recipient_id
+        )
+        # to several people: how many
+        wizard_form = Form(self.env["crm.guardian.digest.send"].with_user(self.manager))
+        wizard_form.recipients = "user"
+        wizard_form.user_ids.add(self.salesman)
+        wizard_form.user_ids.add(self.idle)
+        action = wizard_form.save().action_send()
+        self.assertEqual(action["params"]["message"], "Digest sent to 2 people.")
+        # nothing sent (every recipient skipped): it says so and closes the dialog
+        wizard = self.env["crm.guardian.digest.send"].with_user(self.manager).create({})
+        action = wizard._sent_notification(self.Log.browse())
+        self.assertEqual(action["params"]["type"], "warning")
+        self.assertIn("Nothing to send", action["params"]["message"])
+        self.assertEqual(action["params"]["next"], {"type": "ir.actions.act_window_close"})
 
     def test_never_to_customers(self):
         portal = new_test_user(

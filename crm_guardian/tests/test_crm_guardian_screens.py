@@ -1,3 +1,5 @@
+import json
+
 from odoo.tests import new_test_user, tagged
 
 from .common import GUARDIAN_MANAGE, CrmGuardianCommon
@@ -96,3 +98,38 @@ class TestCrmGuardianScreens(CrmGuardianCommon):
             "value"
         ]
         self.assertEqual(values["crm_guardian_open_alert_count"], expected)
+
+
+@tagged("post_install", "-at_install")
+class TestCrmGuardianFeedback(CrmGuardianCommon):
+    """Scan Now answers at once (queued), then tells who asked when it is done."""
+
+    def _notifications(self, user):
+        self.env.cr.precommit.run()  # the bus messages are written at commit
+        messages = self.env["bus.bus"].sudo().search([("channel", "like", "res.partner")])
+        return [
+            json.loads(message.message)["payload"]
+            for message in messages
+            if json.loads(message.channel)
+            == [self.env.cr.dbname, "res.partner", user.partner_id.id]
+            and json.loads(message.message)["type"] == "simple_notification"
+        ]
+
+    def test_scan_now_then_done(self):
+        lead = self.create_stale_lead(20, name="CG Feedback stale")
+        self.forget_scans()
+        action = (
+            self.env["crm.guardian.rule"]
+            .browse(self.env.ref("crm_guardian.crm_guardian_rule_stale_lead").id)
+            .with_user(self.manager)
+            .action_scan()
+        )
+        self.assertEqual(action["params"]["type"], "info")
+        self.assertIn("queued", action["params"]["message"])
+        self.assertFalse(self._notifications(self.manager), "nothing done yet")
+        self.cron_scan_calls(chunk=50, max_units=100)
+        self.assertTrue(self.open_finding("stale_lead", lead))
+        [done] = self._notifications(self.manager)
+        self.assertEqual(done["type"], "success")
+        self.assertRegex(done["message"], r"^Scan done in \d+ s: [1-9]\d* new findings, ")
+        self.assertFalse(self._notifications(self.salesman), "only to who asked")
