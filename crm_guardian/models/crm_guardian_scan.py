@@ -85,6 +85,8 @@ SCANNED_FIELDS = (
 )
 # risk score from which a finding counts as high risk (dashboard cards, filter)
 HIGH_RISK = 50
+# ... and as medium risk (the risk badges: high, medium, low)
+MEDIUM_RISK = 25
 
 # Start of the time window of a cron job's calls in this worker, by job cursor (the
 # calls of one job share it: see ScanBudget)

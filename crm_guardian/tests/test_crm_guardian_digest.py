@@ -1,4 +1,5 @@
 from datetime import timedelta
+from email import message_from_string
 from unittest.mock import patch
 
 from odoo.exceptions import UserError
@@ -104,7 +105,33 @@ class TestCrmGuardianDigest(CrmGuardianActionCommon, MockSmtplibCase):
             self._test_manual_send_wizard()
         email = self.emails[0]
         self.assertEqual(email["smtp_to_list"], ["cg_salesman@guardian-test.example"])
-        self.assertIn("CG Very Stale Lead", email["message"])
+        self.assertIn("CG Very Stale Lead", self.html_of(email))
+
+    def html_of(self, email):
+        """The HTML part of a sent email, decoded."""
+        return next(
+            part.get_payload(decode=True).decode()
+            for part in message_from_string(email["message"]).walk()
+            if part.get_content_type() == "text/html"
+        )
+
+    def test_email_in_company_layout(self):
+        """The digest goes out in the company's mail layout: the subject and a button
+        to the list on top, the company below; each item links to its record."""
+        self.env.company.write({"name": "CG Layout Company", "phone": "+32 2 555 00 00"})
+        with self.mock_smtplib_connection():
+            self.Digest._send_digests("manual", self.salesman, scope="daily")
+        [email] = self.emails
+        html = self.html_of(email)
+        self.assertIn("Your CRM rescue list: 2 open", html)
+        self.assertIn("Open the list", html)
+        self.assertIn("/odoo/action-crm_guardian.crm_guardian_finding_action_mine", html)
+        self.assertIn("CG Layout Company", html)
+        self.assertIn(f"/odoo/crm.lead/{self.lead_old.id}", html)
+        self.assertNotIn("CG Other Lead", html)
+        # the riskiest item's badge is in the high-risk colour
+        self.assertGreaterEqual(self.f_old.risk_score, 50)
+        self.assertIn("background-color: #dc3545", html)
 
     def _test_manual_send_wizard(self):
         wizard_form = Form(self.env["crm.guardian.digest.send"].with_user(self.manager))
