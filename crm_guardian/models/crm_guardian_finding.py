@@ -89,9 +89,11 @@ class CrmGuardianFinding(models.Model):
     )
     rule_id = fields.Many2one("crm.guardian.rule", readonly=True, ondelete="set null")
     rule_domain = fields.Char(related="rule_id.domain", string="Condition")
+    # read as the current user: the records a condition names are named only if readable
     rule_condition = fields.Char(
         related="rule_id.condition_text",
         string="Rule Condition",
+        compute_sudo=False,
         help="The records the rule applies to, in words.",
     )
     state = fields.Selection(
@@ -213,6 +215,7 @@ class CrmGuardianFinding(models.Model):
         return self.env["crm.guardian.scan"]._sorted_sections(sections)
 
     @api.depends("check", "threshold")
+    @api.depends_context("lang")
     def _compute_threshold_label(self):
         Scan = self.env["crm.guardian.scan"]
         for finding in self:

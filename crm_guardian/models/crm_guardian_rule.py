@@ -98,6 +98,7 @@ class CrmGuardianRule(models.Model):
         return self.env["crm.guardian.scan"]._sorted_sections(sections)
 
     @api.depends("check", "threshold")
+    @api.depends_context("lang")
     def _compute_threshold_unit(self):
         Scan = self.env["crm.guardian.scan"]
         for rule in self:
@@ -107,6 +108,7 @@ class CrmGuardianRule(models.Model):
             )
 
     @api.depends("domain", "check")
+    @api.depends_context("uid", "lang", "allowed_company_ids")
     def _compute_condition_text(self):
         for rule in self:
             rule.condition_text = rule._condition_text() if rule.model_name else False

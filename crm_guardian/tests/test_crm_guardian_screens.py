@@ -51,6 +51,18 @@ class TestCrmGuardianScreens(CrmGuardianCommon):
             "Stage > Is Won Stage?: no) and Salesperson is not set",
         )
         self.assertEqual(self._rule("stale_lead").condition_text, "All records")
+        # a record the reader may not read is not named
+        theirs = self.create_lead(name="CG Their Secret Deal", user_id=self.salesman_other.id)
+        quotes = self._rule(
+            "quotation_followup", domain=repr([("opportunity_id", "in", [theirs.id])])
+        )
+        self.assertEqual(
+            quotes.with_user(self.salesman).condition_text, f"Opportunity is one of #{theirs.id}"
+        )
+        self.assertEqual(
+            quotes.with_user(self.manager).condition_text,
+            "Opportunity is one of CG Their Secret Deal",
+        )
         # the finding shows its rule's condition in words, also to a salesperson
         lead = self.create_stale_lead(20, priority="3", user_id=False)
         self.scan(["stale_lead"])
