@@ -4,7 +4,9 @@ import psycopg2
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import email_normalize
+from odoo.tools import email_normalize, is_html_empty
+
+from .crm_guardian_scan import HIGH_RISK, MEDIUM_RISK
 
 _logger = logging.getLogger(__name__)
 
@@ -101,6 +103,7 @@ class CrmGuardianDigest(models.AbstractModel):
                 "check": check_names.get(finding.check, finding.check),
                 "reason": finding._viewer_reason(),
                 "risk": finding.risk_score,
+                "level": self._risk_level(finding.risk_score),
                 "user": finding.user_id.name or "",
                 "url": finding._viewer_url(base_url),
             }
@@ -180,6 +183,49 @@ class CrmGuardianDigest(models.AbstractModel):
         return logs
 
     @api.model
+    def _risk_level(self, risk):
+        """ "high" (the dashboard's high risk), "medium" or "low": the badge colours."""
+        if risk >= HIGH_RISK:
+            return "high"
+        return "medium" if risk >= MEDIUM_RISK else "low"
+
+    @api.model
+    def _in_mail_layout(self, mail, user, content):
+        """The digest's body in the company's mail layout, as Odoo's own notifications
+        (the layout of activity emails, fluid on a phone): the digest's subject and a
+        button to the list on top, the company's name and contacts below."""
+        Render = self.env["mail.render.mixin"].with_context(lang=user.lang)
+        message = (
+            self.env["mail.message"]
+            .sudo()
+            .new({"body": mail.body_html, "record_name": mail.subject})
+        )
+        return Render._render_encapsulate(
+            "mail.mail_notification_layout",
+            mail.body_html,
+            add_context={
+                "message": message,
+                "record_name": mail.subject,
+                "company": user.company_id,
+                "lang": user.lang,
+                "email_notification_force_header": True,
+                "email_notification_force_footer": True,
+                "has_button_access": True,
+                "button_access": {
+                    "url": content["list_url"],
+                    "title": Render.env._("Open the list"),
+                },
+                "subtitles": False,
+                "is_discussion": False,
+                "subtype": False,
+                "tracking_values": [],
+                "email_add_signature": False,
+                "signature": "",
+                "is_html_empty": is_html_empty,
+            },
+        )
+
+    @api.model
     def _send_one(self, kind, period, user, content):
         """Render and send one digest; log it. Returns the log, or nothing if
         another worker already sends this period's digest to ``user``."""
@@ -221,6 +267,7 @@ class CrmGuardianDigest(models.AbstractModel):
                 )
             )
             mail = self.env["mail.mail"].sudo().browse(mail_id)
+            mail.body_html = self._in_mail_layout(mail, user, content)
             log.mail_id = mail
             mail.send(raise_exception=False)
             mail = mail.exists()

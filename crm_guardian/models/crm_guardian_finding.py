@@ -37,6 +37,18 @@ PARTIAL_INDEXES = {
     # the scan: standing findings of a check, by record (resolution, deleted records)
     "crm_guardian_finding_standing_idx": (['"check"', "res_id"], "state IN ('open', 'dismissed')"),
 }
+# technical columns of the scan: not offered in custom filters, group-bys and exports
+INTERNAL_FIELDS = (
+    "key",
+    "res_model",
+    "res_id",
+    "duplicate_key",
+    "member_res_ids",
+    "severity_level",
+    "dismissed_level",
+    "sync_hash",
+    "reason_params",
+)
 UNINDEXED_FIELDS = (
     "key",
     "check",
@@ -66,10 +78,27 @@ class CrmGuardianFinding(models.Model):
         help="Check code plus record id or duplicate key: a rescan updates this finding.",
     )
     name = fields.Char(readonly=True)
-    check = fields.Selection(selection="_selection_check", required=True, readonly=True)
-    section = fields.Selection(selection="_selection_section", required=True, readonly=True)
+    check = fields.Selection(
+        selection="_selection_check",
+        required=True,
+        readonly=True,
+        group_expand="_group_expand_check",
+    )
+    section = fields.Selection(
+        selection="_selection_section",
+        required=True,
+        readonly=True,
+        group_expand="_group_expand_section",
+    )
     rule_id = fields.Many2one("crm.guardian.rule", readonly=True, ondelete="set null")
     rule_domain = fields.Char(related="rule_id.domain", string="Condition")
+    # read as the current user: the records a condition names are named only if readable
+    rule_condition = fields.Char(
+        related="rule_id.condition_text",
+        string="Rule Condition",
+        compute_sudo=False,
+        help="The records the rule applies to, in words.",
+    )
     state = fields.Selection(
         [("open", "Open"), ("dismissed", "Dismissed"), ("resolved", "Resolved")],
         default="open",
@@ -95,6 +124,7 @@ class CrmGuardianFinding(models.Model):
         string="Age (days)", compute="_compute_age_days", search="_search_age_days"
     )
     threshold = fields.Integer(readonly=True, aggregator=None)
+    threshold_label = fields.Char(string="Threshold (unit)", compute="_compute_threshold_label")
     amount = fields.Monetary(readonly=True)
     risk_score = fields.Integer(string="Risk", readonly=True, aggregator="avg")
     high_risk = fields.Boolean(
@@ -174,6 +204,32 @@ class CrmGuardianFinding(models.Model):
     @api.model
     def _selection_section(self):
         return self.env["crm.guardian.scan"]._selection_section()
+
+    @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        """The scan's technical columns are neither filters, group-bys nor exports."""
+        result = super().fields_get(allfields, attributes)
+        for fname in INTERNAL_FIELDS:
+            for attribute in ("searchable", "groupable", "exportable"):
+                if attribute in result.get(fname, {}):
+                    result[fname][attribute] = False
+        return result
+
+    @api.model
+    def _group_expand_check(self, checks, domain):
+        """Groups by check in the order of the checks (by section), not by code."""
+        return self.env["crm.guardian.scan"]._sorted_checks(checks)
+
+    @api.model
+    def _group_expand_section(self, sections, domain):
+        return self.env["crm.guardian.scan"]._sorted_sections(sections)
+
+    @api.depends("check", "threshold")
+    @api.depends_context("lang")
+    def _compute_threshold_label(self):
+        Scan = self.env["crm.guardian.scan"]
+        for finding in self:
+            finding.threshold_label = Scan._threshold_text(finding.check, finding.threshold)
 
     @api.model
     def _selection_record_ref(self):

@@ -85,6 +85,8 @@ SCANNED_FIELDS = (
 )
 # risk score from which a finding counts as high risk (dashboard cards, filter)
 HIGH_RISK = 50
+# ... and as medium risk (the risk badges: high, medium, low)
+MEDIUM_RISK = 25
 
 # Start of the time window of a cron job's calls in this worker, by job cursor (the
 # calls of one job share it: see ScanBudget)
@@ -185,6 +187,8 @@ class CrmGuardianScan(models.AbstractModel):
         ``group_field``: the check finds one finding per value of this field shared by
         several records (duplicates); incrementally, only the values of changed records
         are regrouped.
+        ``unit``: what the rule's threshold counts (a key of :meth:`_get_threshold_units`):
+        "days" when missing.
         """
         duplicate_reason = self.env._(
             "%(count)s records share %(field)s '%(key)s'. Review them and merge if they are "
@@ -193,6 +197,7 @@ class CrmGuardianScan(models.AbstractModel):
         checks = {
             "stale_lead": {
                 "name": self.env._("Stale lead"),
+                "unit": "days",
                 "section": "rescue",
                 "model": "crm.lead",
                 "sequence": 10,
@@ -204,6 +209,7 @@ class CrmGuardianScan(models.AbstractModel):
             },
             "quotation_followup": {
                 "name": self.env._("Quotation sent, not followed up"),
+                "unit": "days",
                 "section": "rescue",
                 "model": "sale.order",
                 "sequence": 20,
@@ -215,6 +221,7 @@ class CrmGuardianScan(models.AbstractModel):
             },
             "quotation_draft": {
                 "name": self.env._("Draft quotation never sent"),
+                "unit": "days",
                 "section": "rescue",
                 "model": "sale.order",
                 "sequence": 30,
@@ -226,6 +233,7 @@ class CrmGuardianScan(models.AbstractModel):
             },
             "quotation_expiring": {
                 "name": self.env._("Quotation expiring soon"),
+                "unit": "days",
                 "section": "rescue",
                 "model": "sale.order",
                 "sequence": 40,
@@ -237,6 +245,7 @@ class CrmGuardianScan(models.AbstractModel):
             },
             "invoice_overdue": {
                 "name": self.env._("Overdue customer invoice"),
+                "unit": "days",
                 "section": "rescue",
                 "model": "account.move",
                 "sequence": 50,
@@ -248,6 +257,7 @@ class CrmGuardianScan(models.AbstractModel):
             },
             "conversion_gap": {
                 "name": self.env._("Conversion gap"),
+                "unit": "days",
                 "section": "rescue",
                 "model": "crm.lead",
                 "sequence": 60,
@@ -259,6 +269,7 @@ class CrmGuardianScan(models.AbstractModel):
             },
             "lead_incomplete": {
                 "name": self.env._("Incomplete lead"),
+                "unit": "days",
                 "section": "incomplete",
                 "model": "crm.lead",
                 "sequence": 110,
@@ -267,6 +278,7 @@ class CrmGuardianScan(models.AbstractModel):
             },
             "customer_incomplete": {
                 "name": self.env._("Customer missing email or phone"),
+                "unit": "days",
                 "section": "incomplete",
                 "model": "res.partner",
                 "sequence": 120,
@@ -275,6 +287,7 @@ class CrmGuardianScan(models.AbstractModel):
             },
             "company_no_email_contact": {
                 "name": self.env._("Company without a contact with an email"),
+                "unit": "days",
                 "section": "incomplete",
                 "model": "res.partner",
                 "sequence": 130,
@@ -284,6 +297,7 @@ class CrmGuardianScan(models.AbstractModel):
             },
             "lead_duplicate_email": {
                 "name": self.env._("Leads sharing an email"),
+                "unit": "members",
                 "section": "duplicates",
                 "model": "crm.lead",
                 "sequence": 210,
@@ -293,6 +307,7 @@ class CrmGuardianScan(models.AbstractModel):
             },
             "lead_duplicate_phone": {
                 "name": self.env._("Leads sharing a phone"),
+                "unit": "members",
                 "section": "duplicates",
                 "model": "crm.lead",
                 "sequence": 220,
@@ -302,6 +317,7 @@ class CrmGuardianScan(models.AbstractModel):
             },
             "partner_duplicate_email": {
                 "name": self.env._("Contacts sharing an email"),
+                "unit": "members",
                 "section": "duplicates",
                 "model": "res.partner",
                 "sequence": 230,
@@ -311,6 +327,7 @@ class CrmGuardianScan(models.AbstractModel):
             },
             "company_duplicate_name": {
                 "name": self.env._("Companies with the same name"),
+                "unit": "members",
                 "section": "duplicates",
                 "model": "res.partner",
                 "sequence": 240,
@@ -320,6 +337,7 @@ class CrmGuardianScan(models.AbstractModel):
             },
             "quotation_signature": {
                 "name": self.env._("Awaiting the customer's signature"),
+                "unit": "days",
                 "section": "contracts",
                 "model": "sale.order",
                 "sequence": 410,
@@ -354,6 +372,50 @@ class CrmGuardianScan(models.AbstractModel):
     @api.model
     def _selection_section(self):
         return list(self._get_sections().items())
+
+    @api.model
+    def _get_threshold_units(self):
+        """``{unit: label}`` of the units a check's threshold counts in (``unit`` of
+        :meth:`_get_checks`)."""
+        return {
+            "days": self.env._("days"),
+            "hours": self.env._("hours"),
+            "members": self.env._("members"),
+        }
+
+    @api.model
+    def _check_unit(self, code):
+        """The unit of the threshold of check ``code`` ("days" by default)."""
+        return (self._get_checks().get(code) or {}).get("unit") or "days"
+
+    @api.model
+    def _threshold_text(self, code, value):
+        """A threshold of check ``code`` with its unit: "1 day", "14 days", "20 members"."""
+        unit = self._check_unit(code)
+        if unit == "hours":
+            if value == 1:
+                return self.env._("%(count)s hour", count=value)
+            return self.env._("%(count)s hours", count=value)
+        if unit == "members":
+            return self.env._("%(count)s members", count=value)
+        if value == 1:
+            return self.env._("%(count)s day", count=value)
+        return self.env._("%(count)s days", count=value)
+
+    @api.model
+    def _sorted_checks(self, codes):
+        """``codes`` (checks) in the order of the checks' sequence, i.e. by section."""
+        checks = self._get_checks()
+        return sorted(codes, key=lambda code: (checks.get(code, {}).get("sequence", 0), code))
+
+    @api.model
+    def _sorted_sections(self, codes):
+        """``codes`` (sections) in the order of their first check's sequence."""
+        first = {}
+        for check in self._get_checks().values():
+            section = check["section"]
+            first[section] = min(first.get(section, check["sequence"]), check["sequence"])
+        return sorted(codes, key=lambda code: (first.get(code, 10**6), code))
 
     # ------------------------------------------------------------
     # SCAN RUNS: units of work, committed one by one
@@ -475,6 +537,30 @@ class CrmGuardianScan(models.AbstractModel):
         )
 
     @api.model
+    def _notify_requester(self, run):
+        """Tell who asked for a Scan Now (in their open Odoo pages, in their language)
+        that it finished, with what it changed, or that it failed."""
+        user = run.requested_by_id
+        if run.trigger != "manual" or not user:
+            return
+        run = run.with_context(lang=user.lang)
+        if run.state == "done":
+            message = run.env._(
+                "Scan done in %(duration)s: %(created)s new findings, %(updated)s updated, "
+                "%(resolved)s resolved.",
+                duration=run._format_duration(run.duration),
+                created=run.created_count,
+                updated=run.updated_count,
+                resolved=run.resolved_count,
+            )
+        else:
+            message = run.env._("The scan failed: see Configuration > Scan History.")
+        notification = self.with_context(lang=user.lang)._notification(
+            message, "success" if run.state == "done" else "danger"
+        )
+        user._bus_send("simple_notification", notification["params"])
+
+    @api.model
     def _notification(self, message, kind):
         return {
             "type": "ir.actions.client",
@@ -571,6 +657,7 @@ class CrmGuardianScan(models.AbstractModel):
         self.env.cr.rollback()
         run.invalidate_recordset()
         run.write({"state": "failed", "finished": fields.Datetime.now(), "error": error})
+        self._notify_requester(run)
         self._commit()
 
     @api.model
@@ -754,6 +841,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "duration": (now - run.started).total_seconds(),
             }
         )
+        self._notify_requester(run)
         written = sum(
             line.created_count + line.updated_count + line.resolved_count for line in run.line_ids
         )

@@ -80,6 +80,9 @@ class ResConfigSettings(models.TransientModel):
                     self.env._("Guardian delays, cooldown and cap cannot be negative.")
                 )
 
+    # a dependency, as base_setup's counters: without one, the web client's first
+    # onchange of the settings form keeps the default (0) instead of computing
+    @api.depends("company_id")
     def _compute_crm_guardian_open_alert_count(self):
         count = self.env["crm.guardian.alert"].search_count([("state", "=", "open")])
         for settings in self:

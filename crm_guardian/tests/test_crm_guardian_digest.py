@@ -1,4 +1,5 @@
 from datetime import timedelta
+from email import message_from_string
 from unittest.mock import patch
 
 from odoo.exceptions import UserError
@@ -104,7 +105,33 @@ class TestCrmGuardianDigest(CrmGuardianActionCommon, MockSmtplibCase):
             self._test_manual_send_wizard()
         email = self.emails[0]
         self.assertEqual(email["smtp_to_list"], ["cg_salesman@guardian-test.example"])
-        self.assertIn("CG Very Stale Lead", email["message"])
+        self.assertIn("CG Very Stale Lead", self.html_of(email))
+
+    def html_of(self, email):
+        """The HTML part of a sent email, decoded."""
+        return next(
+            part.get_payload(decode=True).decode()
+            for part in message_from_string(email["message"]).walk()
+            if part.get_content_type() == "text/html"
+        )
+
+    def test_email_in_company_layout(self):
+        """The digest goes out in the company's mail layout: the subject and a button
+        to the list on top, the company below; each item links to its record."""
+        self.env.company.write({"name": "CG Layout Company", "phone": "+32 2 555 00 00"})
+        with self.mock_smtplib_connection():
+            self.Digest._send_digests("manual", self.salesman, scope="daily")
+        [email] = self.emails
+        html = self.html_of(email)
+        self.assertIn("Your CRM rescue list: 2 open", html)
+        self.assertIn("Open the list", html)
+        self.assertIn("/odoo/action-crm_guardian.crm_guardian_finding_action_mine", html)
+        self.assertIn("CG Layout Company", html)
+        self.assertIn(f"/odoo/crm.lead/{self.lead_old.id}", html)
+        self.assertNotIn("CG Other Lead", html)
+        # the riskiest item's badge is in the high-risk colour
+        self.assertGreaterEqual(self.f_old.risk_score, 50)
+        self.assertIn("background-color: #dc3545", html)
 
     def _test_manual_send_wizard(self):
         wizard_form = Form(self.env["crm.guardian.digest.send"].with_user(self.manager))
@@ -112,7 +139,11 @@ class TestCrmGuardianDigest(CrmGuardianActionCommon, MockSmtplibCase):
         wizard_form.user_ids.add(self.salesman)
         wizard_form.scope = "mine"
         action = wizard_form.save().action_send()
-        logs = self.Log.search(action["domain"])
+        # a notification says what happened, then the log of what was sent opens
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertEqual(action["params"]["message"], f"Digest sent to {self.salesman.name}.")
+        logs = self.Log.search(action["params"]["next"]["domain"])
         self.assertEqual(logs.recipient_id, self.salesman)
         self.assertFalse(logs.error)
         self.assertEqual((logs.kind, logs.state, logs.item_count), ("manual", "sent", 2))
@@ -120,7 +151,22 @@ class TestCrmGuardianDigest(CrmGuardianActionCommon, MockSmtplibCase):
         wizard_form = Form(self.env["crm.guardian.digest.send"].with_user(self.manager))
         wizard_form.recipients = "managers"
         action = wizard_form.save().action_send()
-        self.assertIn(self.manager, self.Log.search(action["domain"]).recipient_id)
+        self.assertIn(
+            self.manager, self.Log.search(action["params"]["next"]["domain"]).recipient_id
+        )
+        # to several people: how many
+        wizard_form = Form(self.env["crm.guardian.digest.send"].with_user(self.manager))
+        wizard_form.recipients = "user"
+        wizard_form.user_ids.add(self.salesman)
+        wizard_form.user_ids.add(self.idle)
+        action = wizard_form.save().action_send()
+        self.assertEqual(action["params"]["message"], "Digest sent to 2 people.")
+        # nothing sent (every recipient skipped): it says so and closes the dialog
+        wizard = self.env["crm.guardian.digest.send"].with_user(self.manager).create({})
+        action = wizard._sent_notification(self.Log.browse())
+        self.assertEqual(action["params"]["type"], "warning")
+        self.assertIn("Nothing to send", action["params"]["message"])
+        self.assertEqual(action["params"]["next"], {"type": "ir.actions.act_window_close"})
 
     def test_never_to_customers(self):
         portal = new_test_user(

@@ -56,8 +56,38 @@ class CrmGuardianDigestSend(models.TransientModel):
         kind = "manual"
         scope = "daily" if self.recipients == "users" or self.scope == "mine" else "weekly"
         logs = self.env["crm.guardian.digest"]._send_digests(kind, recipients, scope=scope)
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crm_guardian.crm_guardian_digest_log_action"
-        )
-        action["domain"] = [("id", "in", logs.ids)]
-        return action
+        return self._sent_notification(logs)
+
+    def _sent_notification(self, logs):
+        """A notification saying what was sent (to how many people, how many failed, or
+        that there was nothing to send), then the log of the digests sent."""
+        sent = logs.filtered(lambda log: log.state == "sent")
+        failed = logs - sent
+        if not logs:
+            message = self.env._("Nothing to send: none of the recipients has open items assigned.")
+            kind = "warning"
+        elif failed:
+            message = self.env._(
+                "Digest sent to %(sent)s people; %(failed)s could not be sent (see the "
+                "Digest Log).",
+                sent=len(sent),
+                failed=len(failed),
+            )
+            kind = "warning"
+        elif len(sent) == 1:
+            message = self.env._("Digest sent to %(name)s.", name=sent.recipient_id.name)
+            kind = "success"
+        else:
+            message = self.env._("Digest sent to %(sent)s people.", sent=len(sent))
+            kind = "success"
+        notification = self.env["crm.guardian.scan"]._notification(message, kind)
+        notification["params"]["title"] = self.env._("CRM Guardian digest")
+        if logs:
+            action = self.env["ir.actions.act_window"]._for_xml_id(
+                "crm_guardian.crm_guardian_digest_log_action"
+            )
+            action["domain"] = [("id", "in", logs.ids)]
+            notification["params"]["next"] = action
+        else:
+            notification["params"]["next"] = {"type": "ir.actions.act_window_close"}
+        return notification

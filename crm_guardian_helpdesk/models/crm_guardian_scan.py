@@ -28,6 +28,7 @@ class CrmGuardianScan(models.AbstractModel):
                         "No message or stage change for %(hours)s hours in stage %(stage)s "
                         "(threshold %(threshold)s hours)."
                     ),
+                    "unit": "hours",
                 },
                 "ticket_unassigned": {
                     "name": self.env._("Unassigned ticket"),
@@ -38,6 +39,7 @@ class CrmGuardianScan(models.AbstractModel):
                         "Nobody is assigned %(hours)s hours after the ticket was opened "
                         "(threshold %(threshold)s hours)."
                     ),
+                    "unit": "hours",
                 },
                 "ticket_first_response": {
                     "name": self.env._("First response SLA at risk"),
@@ -54,6 +56,7 @@ class CrmGuardianScan(models.AbstractModel):
                             "%(left)s hours (SLA %(sla)s hours, due %(deadline)s)."
                         ),
                     },
+                    "unit": "hours",
                 },
                 "ticket_resolution": {
                     "name": self.env._("Resolution SLA at risk"),
@@ -63,6 +66,7 @@ class CrmGuardianScan(models.AbstractModel):
                     "reason": self.env._(
                         "Open for %(age)s days (resolution SLA %(threshold)s days)."
                     ),
+                    "unit": "days",
                 },
             }
         )

@@ -52,11 +52,13 @@ export class RescueMenu extends Component {
         });
     }
 
+    // the colours of the findings' risk badges: high (50+, the dashboard's "high
+    // risk"), medium (25+), low
     riskClass(item) {
-        if (item.risk >= 75) {
+        if (item.risk >= 50) {
             return "text-bg-danger";
         }
-        return item.risk >= 50 ? "text-bg-warning" : "text-bg-secondary";
+        return item.risk >= 25 ? "text-bg-warning" : "text-bg-success";
     }
 }
 
