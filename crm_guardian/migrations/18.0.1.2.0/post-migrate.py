@@ -5,8 +5,13 @@ The findings of an earlier version keep their stored sentence (``{"legacy": text
 as it is) until the next full scan replaces it with facts (one pass over the findings: their
 fingerprints, of other columns, no longer match, so the scan rewrites each one); the rules'
 scan state is cleared so that the next scan is a full one. The columns of the sentence and of
-the age are dropped."""
+the age are dropped. The digest email, in the company's mail layout since this version, is
+reset to the shipped one when nobody edited it since it was installed (the template is
+``noupdate``: an edited one is kept as it is)."""
 
+from datetime import timedelta
+
+from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists
 
@@ -30,3 +35,10 @@ def migrate(cr, version):
                 SQL("ALTER TABLE crm_guardian_finding DROP COLUMN %s", SQL.identifier(column))
             )
     cr.execute("UPDATE crm_guardian_rule SET last_scan_signature = NULL")
+    reset_digest_template(api.Environment(cr, SUPERUSER_ID, {}))
+
+
+def reset_digest_template(env):
+    template = env.ref("crm_guardian.mail_template_crm_guardian_digest", raise_if_not_found=False)
+    if template and template.write_date <= template.create_date + timedelta(minutes=1):
+        template.reset_template()
