@@ -17,3 +17,4 @@ from . import test_crm_guardian_scan_incremental
 from . import test_crm_guardian_dashboard_perf
 from . import test_crm_guardian_record_access
 from . import test_crm_guardian_scan_run
+from . import test_crm_guardian_fuzzy_duplicates
