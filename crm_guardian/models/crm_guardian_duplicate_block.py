@@ -17,6 +17,14 @@ class CrmGuardianDuplicateBlock(models.Model):
 
     def init(self):
         super().init()
+        # a cache the scan rebuilds (a full pass, the first of each day): no WAL for it
+        # (unlogged: a crash empties it, and the scan then starts a full pass, see
+        # crm.guardian.scan _fuzzy_keys_lost)
+        self.env.cr.execute(
+            "SELECT relpersistence FROM pg_class WHERE oid = 'crm_guardian_duplicate_block'::regclass"
+        )
+        if self.env.cr.fetchone()[0] != "u":
+            self.env.cr.execute("ALTER TABLE crm_guardian_duplicate_block SET UNLOGGED")
         self.env.cr.execute(
             "CREATE INDEX IF NOT EXISTS crm_guardian_duplicate_block_key_idx "
             'ON crm_guardian_duplicate_block ("check", key, res_id)'

@@ -1,3 +1,5 @@
+import csv
+import io
 import json
 
 from odoo import api, fields, models
@@ -100,6 +102,8 @@ class CrmGuardianScan(models.AbstractModel):
         model = FUZZY_CHECKS[code][0]
         rules = self._check_rules(code)
         domain = self._fuzzy_domain(code, rules)
+        if line.since and self._fuzzy_keys_lost(code):
+            line.write({"since": False, "mode": "full", "cursor_id": 0})
         if not rules:
             high, read = None, 0
             self._fuzzy_reset(code)
@@ -125,6 +129,15 @@ class CrmGuardianScan(models.AbstractModel):
             "resolved_count": counts["resolved"],
             "reopened_count": counts["reopened"],
         }
+
+    @api.model
+    def _fuzzy_keys_lost(self, code):
+        """Whether the check has no blocking key stored (the unlogged table was emptied
+        by a crash, or never filled): a same-day rescan must then be a full pass."""
+        self.env.cr.execute(
+            SQL('SELECT NOT EXISTS (SELECT 1 FROM crm_guardian_duplicate_block WHERE "check" = %s)', code)
+        )
+        return self.env.cr.fetchone()[0]
 
     @api.model
     def _fuzzy_domain(self, code, rules):
@@ -165,7 +178,7 @@ class CrmGuardianScan(models.AbstractModel):
         each with the records of lower ids sharing a block."""
         prepared = self._fuzzy_prepared(code, domain)
         self._fuzzy_store_keys(code, prepared)
-        candidates = self._fuzzy_candidates(code, list(prepared), lower_only=True)
+        candidates = self._fuzzy_candidates(code, prepared, lower_only=True)
         self._fuzzy_store_pairs(code, rule, candidates, prepared)
         return len(prepared)
 
@@ -194,55 +207,54 @@ class CrmGuardianScan(models.AbstractModel):
         )
         prepared = self._fuzzy_prepared(code, expression.AND([domain, [("id", "in", changed)]]))
         self._fuzzy_store_keys(code, prepared)
-        candidates = self._fuzzy_candidates(code, list(prepared), lower_only=False)
+        candidates = self._fuzzy_candidates(code, prepared, lower_only=False)
         self._fuzzy_store_pairs(code, rule, candidates, prepared)
         return len(changed)
 
     @api.model
     def _fuzzy_store_keys(self, code, prepared):
-        keys, ids = [], []
-        for record_id, record in prepared.items():
-            for key in matcher.block_keys(record):
-                keys.append(key)
-                ids.append(record_id)
-        self.env.cr.execute(
-            SQL(
-                'INSERT INTO crm_guardian_duplicate_block ("check", key, res_id) '
-                "SELECT %s, unnest(%s::varchar[]), unnest(%s::int[])",
-                code,
-                keys,
-                ids,
-            )
+        """Store the blocking keys of ``prepared`` (``COPY``: one round trip)."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerows(
+            (code, key, record_id)
+            for record_id, record in prepared.items()
+            for key in matcher.block_keys(record)
+        )
+        buffer.seek(0)
+        self.env.cr.copy_expert(
+            'COPY crm_guardian_duplicate_block ("check", key, res_id) FROM STDIN WITH (FORMAT csv)',
+            buffer,
         )
 
     @api.model
-    def _fuzzy_candidates(self, code, ids, lower_only):
-        """``{(a, b)}`` (``a < b``): the records of ``ids`` and those sharing one of their
-        blocks of at most ``matcher.BLOCK_CAP`` records (with lower ids only when
-        ``lower_only``: each pair of a full pass is compared once)."""
-        if not ids:
+    def _fuzzy_candidates(self, code, prepared, lower_only):
+        """``{(a, b)}`` (``a < b``): the records of ``prepared`` and those sharing one of
+        their blocks of at most ``matcher.BLOCK_CAP`` records (with lower ids only when
+        ``lower_only``: each pair of a full pass is compared once). One query: the
+        members of the small blocks among the records' keys."""
+        keys = {key for record in prepared.values() for key in matcher.block_keys(record)}
+        if not keys:
             return set()
         self.env.cr.execute(
             SQL(
-                """WITH mine AS (SELECT key, res_id FROM crm_guardian_duplicate_block
-                                  WHERE "check" = %(check)s AND res_id = ANY(%(ids)s)),
-                        small AS (SELECT b.key FROM crm_guardian_duplicate_block b
-                                   WHERE b."check" = %(check)s
-                                     AND b.key IN (SELECT key FROM mine)
-                                   GROUP BY b.key HAVING COUNT(*) BETWEEN 2 AND %(cap)s)
-                   SELECT DISTINCT LEAST(m.res_id, o.res_id), GREATEST(m.res_id, o.res_id)
-                     FROM mine m
-                     JOIN small s ON s.key = m.key
-                     JOIN crm_guardian_duplicate_block o
-                       ON o."check" = %(check)s AND o.key = m.key AND o.res_id <> m.res_id
-                    WHERE %(order)s""",
-                check=code,
-                ids=ids,
-                cap=matcher.BLOCK_CAP,
-                order=SQL("o.res_id < m.res_id") if lower_only else SQL("TRUE"),
+                """SELECT array_agg(res_id) FROM crm_guardian_duplicate_block
+                    WHERE "check" = %s AND key = ANY(%s)
+                    GROUP BY key HAVING COUNT(*) BETWEEN 2 AND %s""",
+                code,
+                sorted(keys),
+                matcher.BLOCK_CAP,
             )
         )
-        return set(self.env.cr.fetchall())
+        pairs = set()
+        for (members,) in self.env.cr.fetchall():
+            for mine in members:
+                if mine not in prepared:
+                    continue
+                for other in members:
+                    if other < mine or (other > mine and not lower_only):
+                        pairs.add((other, mine) if other < mine else (mine, other))
+        return pairs
 
     @api.model
     def _fuzzy_store_pairs(self, code, rule, candidates, prepared):
@@ -269,7 +281,7 @@ class CrmGuardianScan(models.AbstractModel):
             prints = (matcher.fingerprint(first), matcher.fingerprint(second))
             if excluded.get((a, b)) == prints:
                 continue
-            score, sims = matcher.compare(first, second, compared)
+            score, sims = matcher.compare(first, second, compared, threshold)
             if score >= threshold:
                 sims = {key: round(sim, 3) for key, sim in sims.items()}
                 rows.append((a, b, round(score, 4), json.dumps({"sims": sims}), *prints))

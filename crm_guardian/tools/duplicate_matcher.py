@@ -82,9 +82,11 @@ def fold(text):
     ``"muller ludenscheidt"``."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKD", str(text).replace("ß", "ss").replace("ø", "o"))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return " ".join(_SPLIT.split(text)).strip()
+    text = str(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.replace("ß", "ss").replace("ø", "o"))
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(_SPLIT.split(text.lower())).strip()
 
 
 def name_tokens(text, company=False):
@@ -125,20 +127,26 @@ def prepare(record, company=False):
 
 def fingerprint(prepared):
     """A fingerprint of the compared values: a "not duplicates" mark holds while both
-    records keep theirs."""
+    records keep theirs (computed once per prepared record)."""
+    if "fingerprint" in prepared:
+        return prepared["fingerprint"]
     text = "\x1f".join(
         str(prepared[key]) for key in ("name", "company", "street", "street2", "zip", "city", "country_id")
     )
     text += "\x1f" + prepared["email"] + "\x1f" + prepared["phone"]
-    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+    prepared["fingerprint"] = hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+    return prepared["fingerprint"]
 
 
 def block_keys(prepared):
     """The record's blocking keys: a pair is compared when it shares one. Several small
     keys, each surviving different errors: name prefixes with the zip (typos past the
     third letter, a wrong street), two name prefixes (a wrong zip or address), the street
-    with its number (a misspelt or missing name), the email and the phone."""
-    keys = set()
+    with its number (a misspelt or missing name), the email and the phone. Computed once
+    per prepared record."""
+    if "keys" in prepared:
+        return prepared["keys"]
+    keys = prepared["keys"] = set()
     tokens = sorted({t for tokens in prepared["names"] for t in tokens if len(t) > 1})
     zip_ = prepared["zip"]
     for token in tokens:
@@ -225,14 +233,19 @@ def _rescaled(sim):
     return max(0.0, (sim - 0.5) / 0.5)
 
 
-def compare(a, b, fields=FIELDS):
+def compare(a, b, fields=FIELDS, threshold=0.0):
     """``(score, sims)``: the similarity (0..1) of each field of ``fields`` both have,
-    and their weighted mean. A country mismatch makes the score 0."""
+    and their weighted mean. A country mismatch makes the score 0. A score known to be
+    below ``threshold`` early may be returned without the other fields."""
     if a["country_id"] and b["country_id"] and a["country_id"] != b["country_id"]:
         return 0.0, {}
-    sims = {}
-    if "name" in fields and a["names"] and b["names"]:
-        sims["name"] = _name_sim(a, b)
+    if not (a["names"] and b["names"]):
+        return 0.0, {}
+    sims = {"name": _name_sim(a, b)}
+    same_contact = any(a[key] and a[key] == b[key] for key in ("email", "phone") if key in fields)
+    if sims["name"] < min(threshold, MIN_NAME_SIM) and not same_contact:
+        # the score cannot pass the name similarity (below): not worth the rest
+        return sims["name"], sims
     if "company" in fields and a["company"] and b["company"]:
         sims["company"] = _tokens_sim(a["company"], b["company"])
     if "street" in fields and a["street_word"] and b["street_word"]:
@@ -246,11 +259,11 @@ def compare(a, b, fields=FIELDS):
     for key in ("email", "phone"):
         if key in fields and a[key] and b[key]:
             sims[key] = 1.0 if a[key] == b[key] else 0.0
-    if "name" not in sims or len(sims) < 2:
+    if len(sims) < 2:
         return 0.0, sims
     total = sum(WEIGHTS[key] for key in sims)
     score = sum(WEIGHTS[key] * sim for key, sim in sims.items()) / total
-    if sims["name"] < MIN_NAME_SIM and sims.get("email") != 1.0 and sims.get("phone") != 1.0:
+    if sims["name"] < MIN_NAME_SIM and not same_contact:
         score = min(score, sims["name"])
     return score, sims
 
@@ -336,7 +349,7 @@ def match(records, company=False, threshold=0.65, fields=FIELDS, max_size=20, ex
     for a, b in candidate_pairs(prepared):
         if exclude and (a, b) in exclude:
             continue
-        score, sims = compare(prepared[a], prepared[b], fields)
+        score, sims = compare(prepared[a], prepared[b], fields, threshold)
         if score >= threshold:
             matched[(a, b)] = (score, sims)
     groups, kept = group_pairs({pair: value[0] for pair, value in matched.items()}, max_size)
