@@ -291,15 +291,20 @@ def group_pairs(pairs, max_size=20):
     and at most ``max_size`` members; the weakest links of a component that has no such
     centre are cut until its parts have one. Returns ``(groups, kept_pairs)``."""
     edges = dict(pairs)
+    by_component = {}
+    components = _components(edges)
+    component_of = {node: i for i, nodes in enumerate(components) for node in nodes}
+    for pair, score in edges.items():
+        by_component.setdefault(component_of[pair[0]], {})[pair] = score
     groups = []
-    for component in _components(edges):
-        groups.extend(_split(component, edges, max_size))
-    kept = {}
-    for group in groups:
-        members = set(group)
-        for (a, b), score in edges.items():
-            if a in members and b in members:
-                kept[(a, b)] = score
+    for i, component in enumerate(components):
+        groups.extend(_split(component, by_component[i], max_size))
+    group_of = {node: i for i, group in enumerate(groups) for node in group}
+    kept = {
+        (a, b): score
+        for (a, b), score in edges.items()
+        if a in group_of and group_of[a] == group_of.get(b)
+    }
     return [sorted(group) for group in groups], kept
 
 
@@ -329,6 +334,7 @@ def _has_centre(nodes, edges):
 
 
 def _split(nodes, edges, max_size):
+    """``nodes`` split as :func:`group_pairs` says; ``edges``: theirs only."""
     local = {pair: score for pair, score in edges.items() if pair[0] in nodes}
     if len(nodes) <= max_size and _has_centre(nodes, local):
         return [nodes]
@@ -337,7 +343,7 @@ def _split(nodes, edges, max_size):
     del local[weakest]
     parts = []
     for component in _components(local):
-        parts.extend(_split(component, local, max_size))
+        parts.extend(_split(component, {p: s for p, s in local.items() if p[0] in component}, max_size))
     return parts
 
 
