@@ -85,7 +85,7 @@ def run_odoo(dataset, crm_rows, load, scores):
             for record, row in zip(records, rows, strict=True):
                 rec_of[(model, record.id)] = row["rec_id"]
         env.cr.commit()
-        seconds, longest, units, _run = scan_in_units(env, CHECKS)
+        seconds, _longest, _units, _run = scan_in_units(env, CHECKS)
         figures[f"{dataset}.scan_seconds"] = seconds
         for kind, check in KIND_CHECK.items():
             found = set()
@@ -124,8 +124,9 @@ def _words(rnd, count, low, high):
 
 def generate(env, partners, leads):
     """``partners`` partners (half companies) and ``leads`` leads with names and Australian
-    style addresses; two records in 50 are near-duplicates of the one two before (a company of a company) (a letter of
-    the surname changed, the street abbreviated). Set-based SQL."""
+    style addresses; two records in 50 are near-duplicates of the one two before (a company
+    of a company; a letter of the surname changed, the street abbreviated). Set-based
+    SQL."""
     cr = env.cr
     cr.execute("SELECT count(*) FROM crm_lead WHERE name LIKE 'Dup bench %%'")
     if cr.fetchone()[0] >= leads:
@@ -144,16 +145,21 @@ def generate(env, partners, leads):
     common = """
         WITH v AS (SELECT g, CASE WHEN g %% 50 IN (1, 2) THEN g - 2 ELSE g END::bigint AS k
                      FROM generate_series(1, %(count)s) g),
-             w AS (SELECT g, k, (%(given)s::varchar[])[1 + abs(hashtext(k || 'given')) %% array_length(%(given)s, 1)] AS gn,
-                          (%(surnames)s::varchar[])[1 + abs(hashtext(k || 'surnames')) %% array_length(%(surnames)s, 1)] AS sn,
-                          (%(streets)s::varchar[])[1 + abs(hashtext(k || 'streets')) %% array_length(%(streets)s, 1)] AS st,
+             w AS (SELECT g, k, (%(given)s::varchar[])
+                  [1 + abs(hashtext(k || 'given')) %% array_length(%(given)s, 1)] AS gn,
+                          (%(surnames)s::varchar[])
+                  [1 + abs(hashtext(k || 'surnames')) %% array_length(%(surnames)s, 1)] AS sn,
+                          (%(streets)s::varchar[])
+                  [1 + abs(hashtext(k || 'streets')) %% array_length(%(streets)s, 1)] AS st,
                           1 + abs(hashtext(k || 'num')) %% 300 AS num,
                           1000 + abs(hashtext(k || 'zip')) %% 8000 AS zip,
-                          (%(cities)s::varchar[])[1 + abs(hashtext(k || 'cities')) %% array_length(%(cities)s, 1)] AS city
+                          (%(cities)s::varchar[])
+                  [1 + abs(hashtext(k || 'cities')) %% array_length(%(cities)s, 1)] AS city
                      FROM v),
              x AS (SELECT g, gn, CASE WHEN g <> k THEN overlay(sn placing 'q' from 3 for 1)
                                       ELSE sn END AS sn,
-                          num || ' ' || st || CASE WHEN g <> k THEN ' St' ELSE ' Street' END AS street,
+                          num || ' ' || st
+                              || CASE WHEN g <> k THEN ' St' ELSE ' Street' END AS street,
                           zip::text AS zip, city FROM w)
     """
     params = {

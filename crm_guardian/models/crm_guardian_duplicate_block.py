@@ -16,12 +16,13 @@ class CrmGuardianDuplicateBlock(models.Model):
     res_id = fields.Integer(string="Record ID", required=True, readonly=True)
 
     def init(self):
-        super().init()
+        res = super().init()
         # a cache the scan rebuilds (a full pass, the first of each day): no WAL for it
         # (unlogged: a crash empties it, and the scan then starts a full pass, see
         # crm.guardian.scan _fuzzy_keys_lost)
         self.env.cr.execute(
-            "SELECT relpersistence FROM pg_class WHERE oid = 'crm_guardian_duplicate_block'::regclass"
+            "SELECT relpersistence FROM pg_class "
+            "WHERE oid = 'crm_guardian_duplicate_block'::regclass"
         )
         if self.env.cr.fetchone()[0] != "u":
             self.env.cr.execute("ALTER TABLE crm_guardian_duplicate_block SET UNLOGGED")
@@ -33,3 +34,4 @@ class CrmGuardianDuplicateBlock(models.Model):
             "CREATE INDEX IF NOT EXISTS crm_guardian_duplicate_block_record_idx "
             'ON crm_guardian_duplicate_block ("check", res_id)'
         )
+        return res

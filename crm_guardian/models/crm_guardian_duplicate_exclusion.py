@@ -2,7 +2,7 @@ from odoo import fields, models
 
 
 class CrmGuardianDuplicateExclusion(models.Model):
-    """"Not duplicates": a pair of records a user said are different. The fuzzy checks
+    """ "Not duplicates": a pair of records a user said are different. The fuzzy checks
     skip the pair while both records keep the compared values they had then (their
     fingerprints); once one of them changes a compared field, the pair is compared
     again."""

@@ -97,7 +97,9 @@ class CrmGuardianDuplicatePair(models.Model):
         sims = {key: facts[key] for key in FIELDS if key in facts}
         labels = self._field_labels()
         compared = ", ".join(
-            self.env._("%(field)s %(percent)s%%", field=labels.get(key, key), percent=round(100 * sim))
+            self.env._(
+                "%(field)s %(percent)s%%", field=labels.get(key, key), percent=round(100 * sim)
+            )
             for key, sim in sims.items()
         )
         agreeing = [labels.get(key, key) for key, sim in sims.items() if sim >= AGREEMENT]

@@ -184,7 +184,9 @@ class TestCrmGuardianFuzzyDuplicates(CrmGuardianCommon):
             .sudo()
             .search([("check", "=", CONTACT)], order="id desc", limit=1)
         )
-        self.assertGreater(self.env["crm.guardian.scan.run.line"].sudo().search_count([]), line_count)
+        self.assertGreater(
+            self.env["crm.guardian.scan.run.line"].sudo().search_count([]), line_count
+        )
         self.assertEqual(line.mode, "incremental")
         self.assertEqual(set(self.group_of(CONTACT, first)._member_ids()), {first.id, second.id})
         # the new record archived: the group is resolved by the next same-day rescan

@@ -131,7 +131,8 @@ def fingerprint(prepared):
     if "fingerprint" in prepared:
         return prepared["fingerprint"]
     text = "\x1f".join(
-        str(prepared[key]) for key in ("name", "company", "street", "street2", "zip", "city", "country_id")
+        str(prepared[key])
+        for key in ("name", "company", "street", "street2", "zip", "city", "country_id")
     )
     text += "\x1f" + prepared["email"] + "\x1f" + prepared["phone"]
     prepared["fingerprint"] = hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
@@ -343,7 +344,9 @@ def _split(nodes, edges, max_size):
     del local[weakest]
     parts = []
     for component in _components(local):
-        parts.extend(_split(component, {p: s for p, s in local.items() if p[0] in component}, max_size))
+        parts.extend(
+            _split(component, {p: s for p, s in local.items() if p[0] in component}, max_size)
+        )
     return parts
 
 
