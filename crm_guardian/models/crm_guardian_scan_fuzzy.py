@@ -110,7 +110,9 @@ class CrmGuardianScan(models.AbstractModel):
             high, read = None, 0
             self._fuzzy_reset(code)
         elif line.since:
-            high, read = None, self._fuzzy_compare_changed(code, rules[0], domain, line.since)
+            high, read = self._fuzzy_compare_changed(
+                code, rules[0], domain, line.since, line.cursor_id, line.chunk_size
+            )
         else:
             if not line.cursor_id:
                 self._fuzzy_reset(code)
@@ -188,11 +190,19 @@ class CrmGuardianScan(models.AbstractModel):
         return len(prepared)
 
     @api.model
-    def _fuzzy_compare_changed(self, code, rule, domain, since):
-        """A same-day rescan: the records changed since ``since`` lose their keys and
-        pairs, and are keyed and compared again against every record of their blocks."""
+    def _fuzzy_compare_changed(self, code, rule, domain, since, low, chunk):
+        """A unit of a same-day rescan: the next ``chunk`` records (ids above ``low``)
+        changed since ``since`` lose their keys and pairs, and are keyed and compared
+        again against every record of their blocks. Returns ``(high, read)``: the last
+        id done (None: no changed record left) and the records read."""
         model = FUZZY_CHECKS[code][0]
-        changed = self._changed_ids(model, self._changed_domain(code, since))
+        changed = sorted(
+            self._changed_ids(
+                model, expression.AND([[("id", ">", low)], self._changed_domain(code, since)])
+            )
+        )
+        size = self._chunk_size(chunk)
+        changed, high = changed[:size], (changed[size - 1] if len(changed) > size else None)
         cr = self.env.cr
         cr.execute(
             SQL(
@@ -214,7 +224,7 @@ class CrmGuardianScan(models.AbstractModel):
         self._fuzzy_store_keys(code, prepared)
         candidates = self._fuzzy_candidates(code, prepared, lower_only=False)
         self._fuzzy_store_pairs(code, rule, candidates, prepared)
-        return len(changed)
+        return high, len(changed)
 
     @api.model
     def _fuzzy_store_keys(self, code, prepared):

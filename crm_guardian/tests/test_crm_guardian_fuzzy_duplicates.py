@@ -178,7 +178,11 @@ class TestCrmGuardianFuzzyDuplicates(CrmGuardianCommon):
         self.assertFalse(self.group_of(CONTACT, first))
         line_count = self.env["crm.guardian.scan.run.line"].sudo().search_count([])
         second = self.person("Eulalie Brightwatter", "21 Cobby St", "3736", "Potts Point")
-        self.scan([CONTACT])
+        third = self.person("Eulalie Brightwater", "21 Cobby Street", "3736", "Potts Pt")
+        # one changed record per unit: the pair of two changed records is found all the same
+        self.env["crm.guardian.scan"].with_user(self.manager).with_context(
+            guardian_scan_chunk=1
+        )._scan(checks=[CONTACT], now=self.now)
         line = (
             self.env["crm.guardian.scan.run.line"]
             .sudo()
@@ -188,9 +192,12 @@ class TestCrmGuardianFuzzyDuplicates(CrmGuardianCommon):
             self.env["crm.guardian.scan.run.line"].sudo().search_count([]), line_count
         )
         self.assertEqual(line.mode, "incremental")
-        self.assertEqual(set(self.group_of(CONTACT, first)._member_ids()), {first.id, second.id})
-        # the new record archived: the group is resolved by the next same-day rescan
-        second.active = False
+        self.assertGreater(line.units, 1)
+        self.assertEqual(
+            set(self.group_of(CONTACT, first)._member_ids()), {first.id, second.id, third.id}
+        )
+        # the new records archived: the group is resolved by the next same-day rescan
+        (second | third).active = False
         self.scan([CONTACT])
         self.assertFalse(self.group_of(CONTACT, first))
 
