@@ -54,6 +54,7 @@ STREET_WORDS = {
     "rte": "route",
     "c": "calle",
 }
+STREET_TYPES = frozenset(STREET_WORDS.values()) | {"way", "row", "walk", "rue", "via", "weg"}
 # Field weights of the score (a weighted mean of the similarities of the fields both
 # records have; fitted on FEBRL 1 and generated data, see the bench) and the order fields
 # are explained in
@@ -102,6 +103,14 @@ def street_tokens(text):
     return [STREET_WORDS.get(t, t) for t in fold(text).split()]
 
 
+def _street_word(tokens):
+    """The street's own name: its longest word that is not a number nor a street type
+    ("Baker" of "12 Baker Street"; the type when there is nothing else)."""
+    words = [t for t in tokens if not t.isdigit()]
+    named = [t for t in words if t not in STREET_TYPES]
+    return max(named or words, key=len, default="")
+
+
 def prepare(record, company=False):
     """The normalised form of ``record`` (see the module docstring)."""
     names = [tokens for tokens in [name_tokens(record.get("name"), company)] if tokens]
@@ -115,7 +124,7 @@ def prepare(record, company=False):
         "company": name_tokens(record.get("company"), company=True),
         "street": " ".join(street),
         "street_number": next((t for t in street if t.isdigit()), ""),
-        "street_word": max((t for t in street if not t.isdigit()), key=len, default=""),
+        "street_word": _street_word(street),
         "street2": " ".join(street_tokens(record.get("street2"))),
         "zip": fold(record.get("zip")).replace(" ", ""),
         "city": fold(record.get("city")),
