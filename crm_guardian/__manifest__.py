@@ -21,6 +21,7 @@
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_action_data.xml",
+        "data/crm_guardian_duplicate_rule_data.xml",
         "views/crm_guardian_finding_views.xml",
         "views/crm_guardian_log_views.xml",
         "views/crm_guardian_wizard_views.xml",
@@ -30,6 +31,7 @@
         "views/crm_guardian_menus.xml",
         "views/crm_guardian_alert_views.xml",
         "views/res_config_settings_views.xml",
+        "views/crm_guardian_duplicate_views.xml",
     ],
     "demo": [
         "demo/crm_guardian_rule_demo.xml",
@@ -43,7 +45,7 @@
             "crm_guardian/static/tests/tours/**/*",
         ],
     },
-    "external_dependencies": {"python": ["phonenumbers"]},
+    "external_dependencies": {"python": ["phonenumbers", "rapidfuzz"]},
     "application": True,
     "installable": True,
 }

@@ -154,6 +154,13 @@ class CrmGuardianFinding(models.Model):
         help="Members of the group you may not read: counted, never named.",
     )
     member_note = fields.Char(string="Hidden Members", compute="_compute_members")
+    # fuzzy duplicate groups: the matched pairs whose two records the user may read,
+    # each explained from its stored facts (crm.guardian.duplicate.pair)
+    duplicate_pair_ids = fields.Many2many(
+        "crm.guardian.duplicate.pair",
+        string="Why They Match",
+        compute="_compute_duplicate_pair_ids",
+    )
     # dismissal: the scan re-opens a dismissed finding when ``dismiss_until`` has passed
     # or when ``severity_level`` rises above ``dismissed_level`` (worse evidence)
     severity_level = fields.Integer(
@@ -325,11 +332,29 @@ class CrmGuardianFinding(models.Model):
 
     def _member_key_label(self):
         self.ensure_one()
+        if self.check and self.check.endswith("_duplicate_fuzzy"):
+            return self.env._("name and address")
         if self.check in ("lead_duplicate_phone",):
             return self.env._("phone")
         if self.check == "company_duplicate_name":
             return self.env._("name")
         return self.env._("email")
+
+    @api.depends("key", "member_res_ids")
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_duplicate_pair_ids(self):
+        # superuser search: the pairs of these groups, then only those whose two
+        # records the current user may read (``_readable_members``)
+        Pair = self.env["crm.guardian.duplicate.pair"]
+        keys = [f.key for f in self if f.check and f.check.endswith("_duplicate_fuzzy")]
+        pairs = Pair.sudo().search([("group_key", "in", keys)]) if keys else Pair
+        readable = self._readable_members()
+        by_key = {}
+        for pair in pairs:
+            if {(pair.res_model, pair.res_id), (pair.res_model, pair.res_id_b)} <= readable:
+                by_key.setdefault(pair.group_key, []).append(pair.id)
+        for finding in self:
+            finding.duplicate_pair_ids = Pair.browse(by_key.get(finding.key, []))
 
     def _viewer_reason(self):
         """The reason as the current user may read it: a duplicate group's reason with
@@ -488,6 +513,32 @@ class CrmGuardianFinding(models.Model):
                 "next": action,
             },
         }
+
+    def action_mark_not_duplicates(self):
+        """Mark the group's pairs (those the user sees) as not duplicates; see
+        ``crm.guardian.duplicate.pair.action_mark_not_duplicate``."""
+        self.ensure_one()
+        pairs = self.duplicate_pair_ids
+        if not pairs:
+            raise UserError(self.env._("This group has no pair you can mark."))
+        return pairs.action_mark_not_duplicate()
+
+    def _resolve_empty_duplicate_groups(self, keys):
+        """Resolve the open fuzzy duplicate groups of ``keys`` that have no pair left
+        (all marked as not duplicates), with a note on their chatter."""
+        Pair = self.env["crm.guardian.duplicate.pair"].sudo()
+        left = set(Pair.search([("group_key", "in", list(keys))]).mapped("group_key"))
+        findings = self.search(
+            [("key", "in", [k for k in keys if k not in left]), ("state", "!=", "resolved")]
+        )
+        if findings:
+            findings.write({"state": "resolved", "resolved_date": fields.Datetime.now()})
+            findings._message_log_batch(
+                bodies={
+                    finding.id: self.env._("Resolved: marked as not duplicates.")
+                    for finding in findings
+                }
+            )
 
     def action_view_members(self):
         """The members the user may read (the others are counted on the form)."""

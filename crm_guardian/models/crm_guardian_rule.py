@@ -4,6 +4,8 @@ from odoo.osv import expression
 from odoo.tools import format_date
 from odoo.tools.safe_eval import safe_eval
 
+from ..tools.duplicate_matcher import FIELDS as FUZZY_FIELDS
+
 # values of a condition named in its text before "and N more"
 CONDITION_VALUES_SHOWN = 5
 
@@ -70,6 +72,20 @@ class CrmGuardianRule(models.Model):
         "res.company", index=True, help="Only apply to records of this company. Empty: all."
     )
     description = fields.Text()
+    # fuzzy duplicate checks (section "Possible duplicates", checks ``*_duplicate_fuzzy``)
+    match_threshold = fields.Integer(
+        string="Match Threshold (%)",
+        default=65,
+        help="Fuzzy duplicate checks: the score (weighted similarity of the fields "
+        "compared, 0-100) from which two records count as duplicates. Higher: fewer "
+        "false pairs, more missed ones.",
+    )
+    match_fields = fields.Char(
+        string="Fields Compared",
+        default="name,company,street,street2,zip,city,email,phone",
+        help="Fuzzy duplicate checks: comma-separated fields compared, among name, "
+        "company, street, street2, zip, city, email, phone. The name is always compared.",
+    )
     # state of the last scan of this rule's check (written in SQL by the scan, so that
     # it leaves write_date alone: write_date tells that the rule changed)
     last_scan_date = fields.Datetime(readonly=True, copy=False)
@@ -147,6 +163,33 @@ class CrmGuardianRule(models.Model):
         for rule in self:
             if rule.threshold < 0:
                 raise ValidationError(self.env._("The threshold cannot be negative."))
+
+    @api.constrains("match_threshold", "match_fields")
+    def _check_match_settings(self):
+        allowed = set(FUZZY_FIELDS)
+        for rule in self:
+            if not 0 < rule.match_threshold <= 100:
+                raise ValidationError(self.env._("The match threshold is a score from 1 to 100."))
+            unknown = set(rule._match_fields()) - allowed
+            if unknown:
+                raise ValidationError(
+                    self.env._(
+                        "Unknown fields compared: %(fields)s (allowed: %(allowed)s).",
+                        fields=", ".join(sorted(unknown)),
+                        allowed=", ".join(FUZZY_FIELDS),
+                    )
+                )
+
+    def _match_threshold(self):
+        """The fuzzy match threshold as a score from 0 to 1."""
+        self.ensure_one()
+        return (self.match_threshold or 65) / 100
+
+    def _match_fields(self):
+        """The fields a fuzzy duplicate check compares (the name always)."""
+        self.ensure_one()
+        names = [f.strip() for f in (self.match_fields or "").split(",") if f.strip()]
+        return tuple(dict.fromkeys(["name", *names]))
 
     def _get_record_domain(self):
         """The rule's condition, plus its company if it has one."""

@@ -19,3 +19,4 @@ from . import test_crm_guardian_record_access
 from . import test_crm_guardian_scan_run
 from . import test_crm_guardian_screens
 from . import test_crm_guardian_flow_tour
+from . import test_crm_guardian_fuzzy_duplicates

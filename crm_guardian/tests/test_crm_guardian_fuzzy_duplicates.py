@@ -1,0 +1,216 @@
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from odoo.addons.crm_guardian.tools import duplicate_matcher as matcher
+
+from .common import CrmGuardianCommon
+
+COMPANY = "company_duplicate_fuzzy"
+CONTACT = "contact_duplicate_fuzzy"
+LEAD = "lead_duplicate_fuzzy"
+
+
+@tagged("post_install", "-at_install")
+class TestCrmGuardianFuzzyDuplicates(CrmGuardianCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.au = cls.env.ref("base.au")
+        cls.Partner = cls.env["res.partner"]
+
+    def person(self, name, street, zip_, city, **vals):
+        return self.Partner.create(
+            {"name": name, "street": street, "zip": zip_, "city": city, "country_id": self.au.id}
+            | vals
+        )
+
+    def firm(self, name, street, zip_, city, **vals):
+        return self.person(name, street, zip_, city, is_company=True, **vals)
+
+    def group_of(self, check, record):
+        """The open fuzzy group ``record`` is a member of (sudo: what the scan wrote)."""
+        findings = (
+            self.env["crm.guardian.finding"]
+            .sudo()
+            .search([("check", "=", check), ("state", "=", "open")])
+        )
+        return findings.filtered(lambda f: record.id in f._member_ids())
+
+    def test_people_typos_transpositions_swaps_accents(self):
+        pairs = [
+            ("Jonathan Harrington", "Jonathon Harington"),  # typos
+            ("Kayla Stewart", "Kalya Stewart"),  # transposed letters
+            ("Brennan Oakleigh", "Oakleigh Brennan"),  # given name and surname swapped
+            ("Zoé Lefèvre-Müller", "Zoe Lefevre Mueller"),  # accents, hyphen
+        ]
+        created = []
+        for number, (left, right) in enumerate(pairs, start=10):
+            street = f"{number} Tullaroop Street"
+            first = self.person(left, street, "4011", "St James")
+            second = self.person(right, street.replace("Street", "St"), "4011", "St. James")
+            created.append((first, second))
+        # namesakes at different addresses are not duplicates
+        smith = self.person("Wilbur Quenby", "1 High Street", "2000", "Sydney")
+        namesake = self.person("Wilbur Quenby", "77 Ocean Road", "4870", "Cairns")
+        self.scan([CONTACT])
+        for first, second in created:
+            group = self.group_of(CONTACT, first)
+            self.assertEqual(len(group), 1, first.name)
+            self.assertEqual(set(group._member_ids()), {first.id, second.id}, first.name)
+        self.assertFalse(self.group_of(CONTACT, smith) & self.group_of(CONTACT, namesake))
+        self.assertFalse(self.group_of(CONTACT, smith))
+
+    def test_company_legal_form_and_abbreviation_explained(self):
+        acme = self.firm("Tallowood Widgets Pty Ltd", "12 Baker Street", "3000", "Melbourne")
+        acme2 = self.firm(
+            "TALLOWOOD WIDGETS Proprietary Limited", "12 Baker St", "3000", "Melbourne"
+        )
+        other = self.firm("Tallowood Gadgets Pty Ltd", "40 Queen Road", "6000", "Perth")
+        self.scan([COMPANY])
+        group = self.group_of(COMPANY, acme)
+        self.assertEqual(group.partner_ids, acme | acme2)
+        self.assertNotIn(other, group.partner_ids)
+        # a salesperson reads why, rendered from the stored facts at read time
+        finding = group.with_user(self.salesman)
+        pair = finding.duplicate_pair_ids
+        self.assertEqual(len(pair), 1)
+        self.assertEqual(pair.facts["sims"]["name"], 1.0)
+        self.assertIn("Agreeing: name, street, zip, city", pair.explanation)
+        self.assertIn("(threshold 65%)", pair.explanation)
+        self.assertEqual({pair.record_a_name, pair.record_b_name}, {acme.name, acme2.name})
+        self.assertIn("match threshold 65%", finding.reason)
+        # Open Merge Tool as the exact checks
+        action = group.with_user(self.manager).action_merge()
+        self.assertEqual(set(action["context"]["active_ids"]), {acme.id, acme2.id})
+
+    def test_leads_by_contact_and_company(self):
+        lead = self.create_lead(
+            contact_name="Madeleine Oyelaran",
+            partner_name="Oyelaran Imports",
+            street="5 Wattle Grove",
+            zip="2600",
+            city="Canberra",
+            email_from=False,
+            phone=False,
+        )
+        twin = self.create_lead(
+            contact_name="Madeline Oyelaran",
+            partner_name="Oyelaran Imports Pty Ltd",
+            street="5 Wattle Gr",
+            zip="2600",
+            city="Canberra",
+            email_from=False,
+            phone=False,
+        )
+        self.scan([LEAD])
+        self.assertEqual(self.group_of(LEAD, lead).lead_ids, lead | twin)
+
+    def test_chaining_guard(self):
+        # a chain a-b-c-d (each link a match, no member matching all): cut, never one group
+        pairs = {(1, 2): 0.9, (2, 3): 0.8, (3, 4): 0.95}
+        groups, kept = matcher.group_pairs(pairs)
+        self.assertEqual(sorted(groups), [[1, 2], [3, 4]])
+        self.assertNotIn((2, 3), kept)
+        # a star (one record matching three variants) stays one group
+        groups, _kept = matcher.group_pairs({(1, 2): 0.9, (1, 3): 0.8, (1, 4): 0.7})
+        self.assertEqual(groups, [[1, 2, 3, 4]])
+        # the group size cap
+        star = {(1, n): 0.9 for n in range(2, 8)}
+        groups, _kept = matcher.group_pairs(star, max_size=4)
+        self.assertTrue(all(len(group) <= 4 for group in groups))
+
+    def test_not_duplicates_memory_and_reset(self):
+        first = self.person("Ravindra Kulasekara", "8 Giblin Street", "4814", "Bittern")
+        second = self.person("Ravindra Kulasekera", "8 Giblin St", "4814", "Bittern")
+        self.scan([CONTACT])
+        group = self.group_of(CONTACT, first)
+        self.assertTrue(group)
+        # a salesperson may mark only records they may edit
+        other = self.env["res.users"].search([("login", "=", "cg_salesman_other")])
+        self.assertTrue(other)
+        group.with_user(self.salesman).action_mark_not_duplicates()
+        self.assertEqual(group.state, "resolved")
+        self.scan([CONTACT], now=self.now)
+        self.assertFalse(self.group_of(CONTACT, first), "never comes back unchanged")
+        # a compared field changes: the pair is compared again
+        second.street = "8 Giblin Street, Unit 2"
+        self.scan([CONTACT])
+        self.assertEqual(set(self.group_of(CONTACT, first)._member_ids()), {first.id, second.id})
+
+    def test_not_duplicates_needs_edit_rights(self):
+        own = self.create_lead(
+            contact_name="Ottoline Vasquez-Brand",
+            street="3 Ramsay Place",
+            zip="2260",
+            city="Mirani",
+            email_from=False,
+            phone=False,
+            user_id=self.salesman_other.id,
+        )
+        self.create_lead(
+            contact_name="Ottoline Vasquez Brand",
+            street="3 Ramsay Pl",
+            zip="2260",
+            city="Mirani",
+            email_from=False,
+            phone=False,
+            user_id=self.salesman_other.id,
+        )
+        self.scan([LEAD])
+        group = self.group_of(LEAD, own)
+        self.assertTrue(group)
+        self.salesman.groups_id -= self.env.ref("sales_team.group_sale_salesman_all_leads")
+        # the salesperson limited to own leads may read no member: not the group either,
+        # nor mark it; nor its pairs
+        with self.assertRaises(AccessError):
+            group.with_user(self.salesman).action_mark_not_duplicates()
+        pairs = group.duplicate_pair_ids
+        self.assertTrue(pairs)
+        with self.assertRaises(AccessError):
+            pairs.with_user(self.salesman).action_mark_not_duplicate()
+        # the other salesperson owns both: may mark them
+        group.with_user(self.salesman_other).action_mark_not_duplicates()
+        self.assertEqual(group.state, "resolved")
+
+    def test_incremental_rescan_compares_changed_records(self):
+        first = self.person("Eulalie Brightwater", "21 Cobby Street", "3736", "Potts Point")
+        self.scan([CONTACT])
+        self.assertFalse(self.group_of(CONTACT, first))
+        line_count = self.env["crm.guardian.scan.run.line"].sudo().search_count([])
+        second = self.person("Eulalie Brightwatter", "21 Cobby St", "3736", "Potts Point")
+        third = self.person("Eulalie Brightwater", "21 Cobby Street", "3736", "Potts Pt")
+        # one changed record per unit: the pair of two changed records is found all the same
+        self.env["crm.guardian.scan"].with_user(self.manager).with_context(
+            guardian_scan_chunk=1
+        )._scan(checks=[CONTACT], now=self.now)
+        line = (
+            self.env["crm.guardian.scan.run.line"]
+            .sudo()
+            .search([("check", "=", CONTACT)], order="id desc", limit=1)
+        )
+        self.assertGreater(
+            self.env["crm.guardian.scan.run.line"].sudo().search_count([]), line_count
+        )
+        self.assertEqual(line.mode, "incremental")
+        self.assertGreater(line.units, 1)
+        self.assertEqual(
+            set(self.group_of(CONTACT, first)._member_ids()), {first.id, second.id, third.id}
+        )
+        # the new records archived: the group is resolved by the next same-day rescan
+        (second | third).active = False
+        self.scan([CONTACT])
+        self.assertFalse(self.group_of(CONTACT, first))
+
+    def test_scheduled_scan_in_units(self):
+        first = self.firm("Quorrobolong Mining NL", "2 Pit Road", "2325", "Cessnock")
+        second = self.firm("Quorrobolong Minning", "2 Pit Rd", "2325", "Cessnock")
+        self.forget_scans()  # a first scan: full
+        self.cron_scan_calls(chunk=5, max_units=3)
+        self.env.invalidate_all()
+        line = (
+            self.env["crm.guardian.scan.run.line"]
+            .sudo()
+            .search([("check", "=", COMPANY)], order="id desc", limit=1)
+        )
+        self.assertGreater(line.units, 1, "a full pass is several units")
+        self.assertEqual(set(self.group_of(COMPANY, first)._member_ids()), {first.id, second.id})

@@ -1,0 +1,1 @@
+# Plain-Python helpers (no models): see each module.
