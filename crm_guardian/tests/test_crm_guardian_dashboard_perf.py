@@ -145,15 +145,16 @@ class TestCrmGuardianDashboardPerf(CrmGuardianCommon):
                         self.assertEqual(page.ids, expected[offset : offset + limit])
 
     def test_dashboard_query_count(self):
-        """Reading the dashboard as a salesperson: six queries (the
-        cards, their codes, the company list for the company-rule shortcut and one
-        query for all the counts, between the two that set and restore its serial
-        plan), whatever the number of findings and source models."""
+        """Reading the dashboard as a salesperson: seven queries (the
+        cards, their codes, the company list for the company-rule shortcut, the user's
+        companies read for the record rules and one query for all the counts, between the
+        two that set and restore its serial plan), whatever the number of findings and
+        source models."""
         # the web client's context carries the language (the count labels' format)
         Section = self.env["crm.guardian.section"].with_user(self.seller).with_context(lang="en_US")
         Section.web_search_read([], CARD_SPEC, limit=40, count_limit=10001)  # warm caches
         self.env.invalidate_all()
-        with self.assertQueryCount(6):
+        with self.assertQueryCount(7):
             result = Section.web_search_read([], CARD_SPEC, limit=40, count_limit=10001)
         self.assertTrue(result["records"])
 
