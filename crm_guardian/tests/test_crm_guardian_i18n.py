@@ -139,7 +139,9 @@ class TestCrmGuardianI18n(CrmGuardianCommon):
                 body = rendered._render_field("body_html", user.ids)[user.id]
                 subject = rendered._render_field("subject", user.ids)[user.id]
                 self.assertEqual(subject, expected["subject"])
-                for text in (expected["greeting"], expected["link"], expected["check"]):
+                # (the link to the list is the mail layout's button since the digest is in
+                # the company's layout: see test_crm_guardian_digest)
+                for text in (expected["greeting"], expected["check"]):
                     self.assertIn(text, body)
                 self.assertIn(expected["reason"].split(":")[0], body)
                 self.assertNotIn("Open the list in Odoo", body)
