@@ -11,6 +11,8 @@ registry.category("web_tour.tours").add("crm_guardian_finding_flow", {
         {
             content: "The rescue card counts its open findings",
             trigger: ".o_kanban_record:contains(Rescue list):contains(/\\d+ open/)",
+            // the first page of the run may wait for the web client's assets to be built
+            timeout: 30000,
         },
         {
             content: "Open the rescue card",
