@@ -59,6 +59,9 @@ ODOO_BIN = os.environ.get("ODOO_BIN", "/opt/odoo18/odoo-bin")
 
 
 def generate(env, leads, partners, invoices, quotations):
+    """Bench data, set-based. Its dates are three hours old: data that nobody touched
+    since the last scan (a same-day rescan counts a record changed from an hour before
+    the last scan: see ``_scan_since``)."""
     cr = env.cr
     cr.execute("SELECT count(*) FROM crm_lead WHERE name LIKE 'Bench lead %'")
     if cr.fetchone()[0] >= leads:
@@ -107,7 +110,7 @@ def generate(env, leads, partners, invoices, quotations):
                     ELSE 'contact' || (CASE WHEN g %% 100 = 1 THEN g - 1 ELSE g END)
                          || '@example' || (g %% 1000) || '.com' END,
                CASE WHEN g %% 3 = 0 THEN NULL ELSE '+3247' || lpad(g::text, 7, '0') END,
-               true, 'contact', %s, 'no', now(), now(), 1, 1
+               true, 'contact', %s, 'no', (now() - interval '3 hours'), (now() - interval '3 hours'), 1, 1
           FROM generate_series(1, %s) g
         """,
         [company.id, partners],
@@ -137,8 +140,8 @@ def generate(env, leads, partners, invoices, quotations):
                CASE WHEN g %% 9 = 0 THEN NULL ELSE '+3248' || lpad((CASE WHEN g %% 100 = 2
                     THEN g - 1 ELSE g END)::text, 7, '0') END,
                'Contact ' || g, CASE WHEN g %% 6 = 0 THEN NULL ELSE 'Lead Co ' || g END, 10,
-               now() - (g %% 60) * interval '1 day', now() - (g %% 90) * interval '1 day',
-               now(), 1, 1, '0'
+               (now() - interval '3 hours') - (g %% 60) * interval '1 day', (now() - interval '3 hours') - (g %% 90) * interval '1 day',
+               (now() - interval '3 hours'), 1, 1, '0'
           FROM generate_series(1, %s) g
         """,
         [team.id or None, company.id, pmin, pmax, pmin, leads],
@@ -148,8 +151,8 @@ def generate(env, leads, partners, invoices, quotations):
         INSERT INTO mail_message (model, res_id, message_type, body, date, author_id,
                                   create_date, write_date, create_uid, write_uid)
         SELECT 'crm.lead', id, 'notification', '<p>Lead created</p>',
-               CASE WHEN id % 10 = 0 THEN now() - interval '1 day' ELSE create_date END,
-               3, now(), now(), 1, 1
+               CASE WHEN id % 10 = 0 THEN (now() - interval '3 hours') - interval '1 day' ELSE create_date END,
+               3, (now() - interval '3 hours'), (now() - interval '3 hours'), 1, 1
           FROM crm_lead WHERE name LIKE 'Bench lead %'
         """
     )
@@ -163,9 +166,9 @@ def generate(env, leads, partners, invoices, quotations):
                                 write_uid)
         SELECT 'BENCH/SO/' || g, CASE WHEN g %% 3 = 0 THEN 'draft' ELSE 'sent' END, %s,
                %s + (g %% (%s - %s + 1)), %s + (g %% (%s - %s + 1)),
-               %s + (g %% (%s - %s + 1)), now() - (g %% 40) * interval '1 day',
-               (now() + ((g %% 30) - 5) * interval '1 day')::date, %s, %s, %s,
-               100 + g %% 5000, 100 + g %% 5000, g %% 2 = 0, now(), now(), 1, 1
+               %s + (g %% (%s - %s + 1)), (now() - interval '3 hours') - (g %% 40) * interval '1 day',
+               ((now() - interval '3 hours') + ((g %% 30) - 5) * interval '1 day')::date, %s, %s, %s,
+               100 + g %% 5000, 100 + g %% 5000, g %% 2 = 0, (now() - interval '3 hours'), (now() - interval '3 hours'), 1, 1
           FROM generate_series(1, %s) g
         """,
         [
@@ -198,13 +201,13 @@ def generate(env, leads, partners, invoices, quotations):
                                   create_date, write_date, create_uid, write_uid)
         SELECT 'BENCH/INV/' || g, 'out_invoice', 'posted', %s, %s, %s,
                %s + (g %% (%s - %s + 1)), %s + (g %% (%s - %s + 1)),
-               (now() - (g %% 120) * interval '1 day')::date,
-               (now() - (g %% 120) * interval '1 day')::date,
-               (now() - ((g %% 120) - 30) * interval '1 day')::date,
+               ((now() - interval '3 hours') - (g %% 120) * interval '1 day')::date,
+               ((now() - interval '3 hours') - (g %% 120) * interval '1 day')::date,
+               ((now() - interval '3 hours') - ((g %% 120) - 30) * interval '1 day')::date,
                CASE WHEN g %% 3 = 0 THEN 'paid' ELSE 'not_paid' END,
                100 + g %% 9000, CASE WHEN g %% 3 = 0 THEN 0 ELSE 100 + g %% 9000 END,
                100 + g %% 9000, CASE WHEN g %% 3 = 0 THEN 0 ELSE 100 + g %% 9000 END,
-               %s, 'no', now(), now(), 1, 1
+               %s, 'no', (now() - interval '3 hours'), (now() - interval '3 hours'), 1, 1
           FROM generate_series(1, %s) g
         """,
         [
