@@ -20,7 +20,7 @@ class AccountMove(models.Model):
         reverses = super()._reverse_moves(default_values_list=default_values_list, cancel=cancel)
         # sudo: accountants reverse invoices without a Service Desk group; only the jobs the
         # reversed invoice was already linked to are linked to its credit note.
-        for move, reverse in zip(self.sudo(), reverses.sudo()):
+        for move, reverse in zip(self.sudo(), reverses.sudo(), strict=True):
             if move.service_job_ids:
                 reverse.service_job_ids = move.service_job_ids
         return reverses

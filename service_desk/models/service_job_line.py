@@ -347,9 +347,7 @@ class ServiceJobLine(models.Model):
         self.ensure_one()
         precision = self.env["decimal.precision"].precision_get("Product Price")
         return (
-            float_compare(
-                self.technical_price_unit, self.price_unit, precision_digits=precision
-            )
+            float_compare(self.technical_price_unit, self.price_unit, precision_digits=precision)
             != 0
             or float_compare(
                 self.qty_invoiced, 0.0, precision_rounding=self.product_uom_id.rounding or 0.01
