@@ -11,3 +11,9 @@ class AccountMoveLine(models.Model):
         ondelete="set null",
         readonly=True,
     )
+
+    def _copy_data_extend_business_fields(self, values):
+        # A credit note (or debit note) of an invoice line stays on its job line: the job
+        # line's invoiced quantity nets it out (see service.job.line._compute_qty_invoiced).
+        super()._copy_data_extend_business_fields(values)
+        values["service_job_line_id"] = self.service_job_line_id.id

@@ -254,12 +254,24 @@ class ServiceJob(models.Model):
     )
     amount_tax = fields.Monetary(string="Taxes", compute="_compute_amounts", store=True)
     amount_total = fields.Monetary(string="Total", compute="_compute_amounts", store=True)
-    amount_cost = fields.Monetary(string="Cost", compute="_compute_amounts", store=True)
-    amount_margin = fields.Monetary(string="Margin", compute="_compute_amounts", store=True)
+    # Costs and margins: officers only (technicians see prices, not what the shop pays).
+    amount_cost = fields.Monetary(
+        string="Cost",
+        compute="_compute_amounts",
+        store=True,
+        groups="service_desk.group_service_desk_user",
+    )
+    amount_margin = fields.Monetary(
+        string="Margin",
+        compute="_compute_amounts",
+        store=True,
+        groups="service_desk.group_service_desk_user",
+    )
     amount_warranty_cost = fields.Monetary(
         string="Warranty Cost",
         compute="_compute_amounts",
         store=True,
+        groups="service_desk.group_service_desk_user",
         help="Cost of the parts and labour not charged because of a warranty.",
     )
     # Warranty: given by a closed job, claimed by a later job of the same item

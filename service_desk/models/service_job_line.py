@@ -1,9 +1,12 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import float_compare
+from odoo.tools import SQL, float_compare
+from odoo.tools.sql import column_exists, create_column, table_exists
 
 # Product types allowed per line type (Odoo 18: "consu" covers storable and consumable goods).
 PRODUCT_TYPE_BY_LINE_TYPE = {"part": "consu", "labour": "service"}
+# Who reads costs and margins: officers (technicians see prices, not what the shop pays).
+COST_GROUP = "service_desk.group_service_desk_user"
 
 
 class ServiceJobLine(models.Model):
@@ -66,8 +69,13 @@ class ServiceJobLine(models.Model):
         store=True,
         readonly=False,
         precompute=True,
-        help="From the customer's pricelist; the hourly rate for labour lines.",
+        help="From the customer's pricelist for the line's quantity and unit (recomputed when "
+        "they change, unless the price was set by hand or the line is invoiced); the hourly "
+        "rate for labour lines.",
     )
+    # As sale.order.line's: the last price computed; a price_unit that differs from it was set
+    # by hand and is kept when the quantity or unit changes.
+    technical_price_unit = fields.Float(digits="Product Price")
     discount = fields.Float(string="Disc.%", digits="Discount")
     tax_ids = fields.Many2many(
         "account.tax",
@@ -81,6 +89,7 @@ class ServiceJobLine(models.Model):
     )
     cost_unit = fields.Float(
         string="Unit Cost",
+        groups=COST_GROUP,
         digits="Product Price",
         compute="_compute_cost_unit",
         store=True,
@@ -91,8 +100,10 @@ class ServiceJobLine(models.Model):
     price_subtotal = fields.Monetary(string="Subtotal", compute="_compute_amounts", store=True)
     price_tax = fields.Monetary(string="Tax", compute="_compute_amounts", store=True)
     price_total = fields.Monetary(string="Total", compute="_compute_amounts", store=True)
-    cost_subtotal = fields.Monetary(string="Cost", compute="_compute_amounts", store=True)
-    margin = fields.Monetary(compute="_compute_amounts", store=True)
+    cost_subtotal = fields.Monetary(
+        string="Cost", compute="_compute_amounts", store=True, groups=COST_GROUP
+    )
+    margin = fields.Monetary(compute="_compute_amounts", store=True, groups=COST_GROUP)
     # Billing
     sale_line_ids = fields.One2many(
         "sale.order.line", "service_job_line_id", string="Quotation Lines", readonly=True
@@ -137,10 +148,17 @@ class ServiceJobLine(models.Model):
         for line in self:
             line.is_warranty = line.job_id.is_under_warranty
 
-    @api.depends("product_id", "product_uom_id", "is_warranty")
+    @api.depends("product_id", "product_uom_id", "quantity", "is_warranty")
     def _compute_price_unit(self):
+        """The pricelist's price for the line's product, quantity and unit (0 under warranty),
+        as sale.order.line does: a price set by hand (it differs from the last computed one)
+        or a line already invoiced keeps its price."""
         for line in self:
-            line.price_unit = 0.0 if line.is_warranty else line._get_pricelist_price()
+            if not line.is_warranty and line._is_price_kept():
+                continue
+            price = 0.0 if line.is_warranty else line._get_pricelist_price()
+            line.price_unit = price
+            line.technical_price_unit = price
 
     @api.depends("product_id")
     def _compute_tax_ids(self):
@@ -233,6 +251,28 @@ class ServiceJobLine(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
+    def _auto_init(self):
+        # On the upgrade that adds it, the last computed price of existing lines is their
+        # price: they follow their quantity from then on (one UPDATE, not a recompute).
+        if table_exists(self.env.cr, self._table) and not column_exists(
+            self.env.cr, self._table, "technical_price_unit"
+        ):
+            create_column(self.env.cr, self._table, "technical_price_unit", "numeric")
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE %s SET technical_price_unit = price_unit",
+                    SQL.identifier(self._table),
+                )
+            )
+        return super()._auto_init()
+
+    def _add_precomputed_values(self, vals_list):
+        super()._add_precomputed_values(vals_list)
+        # A price given on creation is the line's computed price (as on sale order lines).
+        for vals in vals_list:
+            if "price_unit" in vals and "technical_price_unit" not in vals:
+                vals["technical_price_unit"] = vals["price_unit"]
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced(self):
         # sudo: technicians delete lines of their jobs without reading invoices; only whether
@@ -300,6 +340,20 @@ class ServiceJobLine(models.Model):
         if sale_lines:
             values["sale_line_ids"] = [Command.link(sol.id) for sol in sale_lines]
         return values
+
+    def _is_price_kept(self):
+        """Whether the line keeps its price when its product, quantity or unit changes: set by
+        hand (not the last computed price) or already invoiced."""
+        self.ensure_one()
+        precision = self.env["decimal.precision"].precision_get("Product Price")
+        return (
+            float_compare(self.technical_price_unit, self.price_unit, precision_digits=precision)
+            != 0
+            or float_compare(
+                self.qty_invoiced, 0.0, precision_rounding=self.product_uom_id.rounding or 0.01
+            )
+            > 0
+        )
 
     def _has_qty_to_invoice(self):
         self.ensure_one()

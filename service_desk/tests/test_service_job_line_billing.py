@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -125,6 +126,55 @@ class TestServiceJobLineBilling(ServiceDeskCommon):
         self.assertEqual(order.invoice_status, "invoiced")
         with self.assertRaises(UserError):
             order._create_invoices()
+
+    def _credit_note(self, invoice):
+        """The credit note of ``invoice`` made with the reversal wizard, as the officer."""
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_user(self.officer)
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "reason": "Returned part"})
+        )
+        return self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+
+    def test_credit_note_nets_out_invoiced_quantities(self):
+        invoice = self._invoice()
+        invoice.action_post()
+        credit_note = self._credit_note(invoice)
+        self.assertEqual(credit_note.move_type, "out_refund")
+        self.assertEqual(
+            credit_note.invoice_line_ids.service_job_line_id, self.part_line | self.labour_line
+        )
+        self.assertIn(credit_note, self.job.invoice_ids)
+        # A full credit note: nothing invoiced any more, the job invoices the lines again.
+        self.assertEqual(self.job.line_ids.mapped("qty_invoiced"), [0.0, 0.0])
+        self.assertEqual(self.job.line_ids.mapped("qty_to_invoice"), [2.0, 1.5])
+        # A partial one: one of the two parts given back.
+        part_refund = credit_note.invoice_line_ids.filtered(
+            lambda aml: aml.service_job_line_id == self.part_line
+        )
+        credit_note.write(
+            {
+                "invoice_line_ids": [
+                    Command.update(part_refund.id, {"quantity": 1.0}),
+                    Command.delete((credit_note.invoice_line_ids - part_refund).id),
+                ]
+            }
+        )
+        credit_note.action_post()
+        self.assertEqual(self.job.line_ids.mapped("qty_invoiced"), [1.0, 1.5])
+        invoice_2 = self._invoice()
+        self.assertEqual(
+            [(line.service_job_line_id, line.quantity) for line in invoice_2.invoice_line_ids],
+            [(self.part_line, 1.0)],
+        )
+        self.assertEqual(self.job.line_ids.mapped("qty_to_invoice"), [0.0, 0.0])
+        # A draft credit note counts; cancelled, it gives nothing back.
+        invoice_2.action_post()
+        credit_note_2 = self._credit_note(invoice_2)
+        self.assertEqual(self.part_line.qty_invoiced, 1.0)
+        credit_note_2.button_cancel()
+        self.assertEqual(self.part_line.qty_invoiced, 2.0)
 
     def test_technician_cannot_invoice(self):
         job = self._create_job(user=self.technician)
