@@ -415,9 +415,12 @@ class ServiceMaintenancePlan(models.Model):
             "description": self.description,
         }
         if self.interval_unit == "meter":
-            # Due by meter: the visit is for the reading, on the expected date at the soonest.
+            # Due by meter: the visit is for the reading, on the expected date at the soonest
+            # (today when created by hand before any forecast).
+            today = fields.Date.context_today(self)
             values["maintenance_meter_value"] = self.meter_next_value
-            values["date_deadline"] = max(self.next_date, fields.Date.context_today(self))
+            values["maintenance_date"] = self.next_date or today
+            values["date_deadline"] = max(self.next_date or today, today)
         if self.checklist_template_ids:
             values["checklist_template_ids"] = [Command.set(self.checklist_template_ids.ids)]
         return values

@@ -136,9 +136,20 @@ class TestServiceMaintenancePlanMeter(ServiceDeskCommon):
         self.assertFalse(plan.next_date)
         self.assertFalse(plan.job_create_date)
         self.assertEqual(self._run(), 0)
-        self._reading(260, 0, item=item)
-        self.assertEqual(plan.next_date, self.today)
+        # By hand, before any forecast: a visit today, for the next value.
+        action = plan.with_user(self.officer).action_create_next_job()
+        job = self.env["service.job"].browse(action["res_id"])
+        self.assertEqual((job.maintenance_date, job.date_deadline), (self.today, self.today))
+        self.assertEqual(job.maintenance_meter_value, 250)
+        self.assertEqual(plan.meter_next_value, 500)
+        self.assertFalse(plan.next_date)
+        self.assertEqual(self._run(), 0, "still no forecast")
+        # A second reading gives a daily use (20 a day): 500 expected in 10 days.
+        self._reading(300, 0, item=item)
+        self.assertEqual(plan.next_date, self.today + timedelta(days=10))
+        plan.lead_days = 10
         self.assertEqual(self._run(), 1)
+        self.assertEqual(plan.job_ids.mapped("maintenance_meter_value"), [250, 500])
 
     def test_reading_validation(self):
         with self.assertRaises(ValidationError):
