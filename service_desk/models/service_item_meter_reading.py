@@ -13,7 +13,6 @@ class ServiceItemMeterReading(models.Model):
     _description = "Meter Reading"
     _order = "date desc, id desc"
     _check_company_auto = True
-    _rec_name = "value"
 
     item_id = fields.Many2one(
         "service.item", required=True, index=True, ondelete="cascade", check_company=True
@@ -33,6 +32,13 @@ class ServiceItemMeterReading(models.Model):
         "res.users", string="Recorded By", default=lambda self: self.env.user, readonly=True
     )
     meter_unit = fields.Char(related="item_id.meter_unit")
+
+    @api.depends("value", "date", "item_id")
+    def _compute_display_name(self):
+        for reading in self:
+            date = f"({reading.date})" if reading.date else ""
+            parts = [f"{reading.value:g}", reading.meter_unit, date]
+            reading.display_name = " ".join(filter(None, parts))
 
     @api.model_create_multi
     def create(self, vals_list):
