@@ -202,8 +202,8 @@ class ServiceItem(models.Model):
         """``{item id: [(date, value), ...]}`` in date order, in one query (new records:
         their readings in memory)."""
         result = {}
-        stored = self.filtered("id")
-        if stored.ids and all(isinstance(item_id, int) for item_id in stored.ids):
+        stored = self.filtered("id")  # new records (a form being edited) have no readings saved
+        if stored:
             # sudo: a forecast uses every reading of the item, whoever may read them.
             readings = (
                 self.env["service.item.meter.reading"]
@@ -212,8 +212,8 @@ class ServiceItem(models.Model):
             )
             for reading in readings:
                 result.setdefault(reading.item_id.id, []).append((reading.date, reading.value))
-        for item in self:
-            if item.id not in result and item.meter_reading_ids:
+        for item in self - stored:
+            if item.meter_reading_ids:
                 result[item.id] = [(r.date, r.value) for r in item.meter_reading_ids if r.date]
         for values in result.values():
             values.sort()

@@ -4,7 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import ServiceDeskCommon
 
@@ -161,6 +161,18 @@ class TestServiceMaintenancePlanMeter(ServiceDeskCommon):
         self._reading(1200, 10)  # unchanged is fine
         with self.assertRaises(ValidationError):
             self.item.meter_reading_ids[0].value = 900
+
+    def test_item_form_readings(self):
+        """An officer types a reading on the item's form: the meter follows before saving."""
+        with Form(self.item.with_user(self.officer)) as form:
+            with form.meter_reading_ids.new() as line:
+                line.date = self.today
+                line.value = 1300
+            self.assertEqual(form.meter_value, 1300)
+            self.assertEqual(form.meter_date, self.today)
+        self.assertEqual(self.item.meter_value, 1300)
+        self.assertEqual(self.item.meter_reading_ids[:1].user_id, self.officer)
+        self.assertEqual(self.plan.next_date, self.today + timedelta(days=67), "200 at 3 a day")
 
     def test_plan_validation(self):
         with self.assertRaises(ValidationError):
