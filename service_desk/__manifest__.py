@@ -14,6 +14,7 @@
         "security/ir.model.access.csv",
         "security/service_desk_rules.xml",
         "security/service_item_rules.xml",
+        "security/service_team_rules.xml",
         "data/ir_sequence_data.xml",
         "data/ir_config_parameter_data.xml",
         "data/ir_cron_data.xml",
@@ -44,6 +45,7 @@
         "views/service_maintenance_plan_views.xml",
         "views/res_config_settings_views.xml",
         "views/service_job_rating_views.xml",
+        "views/service_team_views.xml",
         "report/service_job_report.xml",
         "report/service_job_label_report.xml",
         "views/service_desk_menus.xml",
@@ -56,6 +58,7 @@
     "demo": [
         "demo/service_desk_demo.xml",
         "demo/service_job_schedule_rating_demo.xml",
+        "demo/service_team_meter_demo.xml",
     ],
     "application": True,
     "installable": True,

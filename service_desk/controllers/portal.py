@@ -55,14 +55,16 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         return expression.OR(list(by_input.values()))
 
     def _service_job_upcoming_visits(self, limit=10):
-        """The customer's next maintenance visits (active plans, by date), as the record
-        rules let them read them."""
+        """The customer's next maintenance visits (active plans, by date; plans by meter
+        reading without a forecast have none yet), as the record rules let them read them."""
         Plan = request.env["service.maintenance.plan"]
         if not Plan.has_access("read"):
             return Plan
         customer = request.env.user.partner_id.commercial_partner_id
         return Plan.search(
-            [("commercial_partner_id", "=", customer.id)], order="next_date, id", limit=limit
+            [("commercial_partner_id", "=", customer.id), ("next_date", "!=", False)],
+            order="next_date, id",
+            limit=limit,
         )
 
     @http.route(

@@ -20,3 +20,5 @@ from . import service_tracking_attempt
 from . import service_job_approval
 from . import service_item
 from . import service_maintenance_plan
+from . import service_team
+from . import service_item_meter_reading

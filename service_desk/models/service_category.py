@@ -41,6 +41,19 @@ class ServiceCategory(models.Model):
         help="Warranty on the jobs of this category from their closing date; a product's own "
         "period overrides it. 0: no warranty.",
     )
+    meter_unit = fields.Selection(
+        [
+            ("hours", "Hours"),
+            ("km", "Kilometres"),
+            ("miles", "Miles"),
+            ("cycles", "Cycles"),
+            ("pages", "Pages"),
+            ("units", "Units"),
+        ],
+        string="Meter",
+        help="The equipment of this category has a meter read in this unit: its maintenance "
+        "plans may run by meter reading (e.g. every 500 hours). Empty: no meter.",
+    )
     job_properties_definition = fields.PropertiesDefinition("Job Properties")
     template_key = fields.Char(index="btree_not_null", copy=False, readonly=True)
     job_count = fields.Integer(compute="_compute_job_count")

@@ -1,9 +1,16 @@
+import math
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import split_every
 from odoo.tools.sql import SQL, index_exists
 
 SERIAL_UNIQUE_INDEX = "service_item_company_serial_active_uniq"
+# The average daily use of a meter is measured over the readings of this many days.
+METER_USAGE_DAYS = 365
+# Beyond this many days, a meter's forecast is no forecast.
+METER_FORECAST_MAX_DAYS = 3650
 
 
 class ServiceItem(models.Model):
@@ -59,6 +66,39 @@ class ServiceItem(models.Model):
     job_count = fields.Integer(compute="_compute_job_count")
     plan_ids = fields.One2many("service.maintenance.plan", "item_id", string="Maintenance Plans")
     plan_count = fields.Integer(compute="_compute_plan_count")
+    # Meter (hours run, kilometres...): readings typed on the item or on its jobs.
+    meter_reading_ids = fields.One2many(
+        "service.item.meter.reading", "item_id", string="Meter Readings"
+    )
+    meter_value = fields.Float(
+        string="Meter", compute="_compute_meter", digits=(16, 1), help="The latest reading."
+    )
+    meter_date = fields.Date(string="Read On", compute="_compute_meter")
+    meter_daily_usage = fields.Float(
+        string="Daily Use",
+        compute="_compute_meter",
+        digits=(16, 2),
+        help="Average use per day over the readings of the last year.",
+    )
+    meter_unit = fields.Char(
+        compute="_compute_meter_unit",
+        help="The meter of the category of the item's plans by meter reading.",
+    )
+    # Warranty: given by the item's closed jobs (see service.job.warranty_date_end).
+    warranty_date_end = fields.Date(
+        string="Warranty Until",
+        compute="_compute_warranty",
+        help="Last day of the latest warranty given by the item's closed jobs.",
+    )
+    is_under_warranty = fields.Boolean(
+        string="Under Warranty", compute="_compute_warranty", search="_search_is_under_warranty"
+    )
+    warranty_claim_ids = fields.One2many(
+        "service.job",
+        "item_id",
+        string="Warranty Claims",
+        domain=[("warranty_job_id", "!=", False)],
+    )
 
     def init(self):  # pylint: disable=missing-return
         super().init()
@@ -102,6 +142,120 @@ class ServiceItem(models.Model):
         )
         for item in self:
             item.plan_count = counts.get(item, 0)
+
+    @api.depends("meter_reading_ids.value", "meter_reading_ids.date")
+    def _compute_meter(self):
+        readings = self._meter_readings()
+        for item in self:
+            item_readings = readings.get(item.id)
+            latest = item_readings[-1] if item_readings else None
+            item.meter_value = latest[1] if latest else 0.0
+            item.meter_date = latest[0] if latest else False
+            item.meter_daily_usage = self._meter_usage(item_readings or [])
+
+    def _compute_meter_unit(self):
+        units = dict(
+            self.env["service.category"]._fields["meter_unit"]._description_selection(self.env)
+        )
+        for item in self:
+            plans = item.plan_ids.filtered(lambda plan: plan.interval_unit == "meter")
+            unit = plans[:1].category_id.meter_unit
+            item.meter_unit = units.get(unit, "") if unit else ""
+
+    def _compute_warranty(self):
+        # sudo: the warranty is the item's, whoever may read the jobs that gave it; only the
+        # end date is read.
+        ends = dict(
+            self.env["service.job"]
+            .sudo()
+            ._read_group(
+                [("item_id", "in", self.ids), ("warranty_date_end", "!=", False)],
+                ["item_id"],
+                ["warranty_date_end:max"],
+            )
+        )
+        today = fields.Date.context_today(self)
+        for item in self:
+            item.warranty_date_end = ends.get(item, False)
+            item.is_under_warranty = (
+                bool(item.warranty_date_end) and item.warranty_date_end >= today
+            )
+
+    def _search_is_under_warranty(self, operator, value):
+        if operator not in ("=", "!="):
+            return NotImplemented
+        today = fields.Date.context_today(self)
+        # sudo: as in _compute_warranty, whoever may read the jobs.
+        jobs = (
+            self.env["service.job"]
+            .sudo()
+            ._search([("warranty_date_end", ">=", today), ("item_id", "!=", False)])
+        )
+        under = [("id", "in", jobs.subselect("item_id"))]
+        return under if (operator == "=") == bool(value) else ["!", *under]
+
+    # ------------------------------------------------------------
+    # METER
+    # ------------------------------------------------------------
+
+    def _meter_readings(self):
+        """``{item id: [(date, value), ...]}`` in date order, in one query (new records:
+        their readings in memory)."""
+        result = {}
+        stored = self.filtered("id")  # new records (a form being edited) have no readings saved
+        if stored:
+            # sudo: a forecast uses every reading of the item, whoever may read them.
+            readings = (
+                self.env["service.item.meter.reading"]
+                .sudo()
+                .search_fetch([("item_id", "in", stored.ids)], ["item_id", "date", "value"])
+            )
+            for reading in readings:
+                result.setdefault(reading.item_id.id, []).append((reading.date, reading.value))
+        for item in self - stored:
+            if item.meter_reading_ids:
+                result[item.id] = [(r.date, r.value) for r in item.meter_reading_ids if r.date]
+        for values in result.values():
+            values.sort()
+        return result
+
+    @api.model
+    def _meter_usage(self, readings):
+        """Average use per day of ``readings`` (``(date, value)`` in date order) over the
+        last ``METER_USAGE_DAYS`` days before the latest one (at least two readings)."""
+        if len(readings) < 2:
+            return 0.0
+        last_date, last_value = readings[-1]
+        since = last_date - timedelta(days=METER_USAGE_DAYS)
+        older = [r for r in readings[:-1] if r[0] < last_date]
+        window = [r for r in older if r[0] >= since] or older[-1:]
+        if not window:
+            return 0.0
+        first_date, first_value = window[0]
+        return max(last_value - first_value, 0.0) / (last_date - first_date).days
+
+    def _meter_forecast(self, targets):
+        """When each item's meter reaches its target value: ``targets`` maps an item id to a
+        value; returns ``{item id: date or False}``: the date of the first reading at or past
+        the target, else the latest reading's date plus the days its average daily use takes
+        to get there; False without readings, without use or beyond 10 years."""
+        readings = self._meter_readings()
+        result = {}
+        for item_id, target in targets.items():
+            item_readings = readings.get(item_id) or []
+            reached = [date for date, value in item_readings if value >= target]
+            usage = self._meter_usage(item_readings)
+            if reached:
+                result[item_id] = reached[0]
+            elif item_readings and usage > 0:
+                last_date, last_value = item_readings[-1]
+                days = math.ceil((target - last_value) / usage)
+                result[item_id] = (
+                    last_date + timedelta(days=days) if days <= METER_FORECAST_MAX_DAYS else False
+                )
+            else:
+                result[item_id] = False
+        return result
 
     # ------------------------------------------------------------
     # CONSTRAINTS
@@ -182,6 +336,15 @@ class ServiceItem(models.Model):
         action.update(
             domain=[("item_id", "=", self.id)],
             context={"default_item_id": self.id, "default_partner_id": self.partner_id.id},
+        )
+        return action
+
+    def action_view_warranty_claims(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("service_desk.service_job_action")
+        action.update(
+            domain=[("item_id", "=", self.id), ("warranty_job_id", "!=", False)],
+            context={"create": False},
         )
         return action
 

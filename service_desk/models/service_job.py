@@ -210,6 +210,19 @@ class ServiceJob(models.Model):
         check_company=True,
     )
     maintenance_date = fields.Date(string="Planned Visit", readonly=True, copy=False)
+    maintenance_meter_value = fields.Float(
+        string="Visit At Meter",
+        digits=(16, 1),
+        readonly=True,
+        copy=False,
+        help="Plans by meter reading: the reading this visit is due at.",
+    )
+    team_id = fields.Many2one(
+        "service.team", index="btree_not_null", tracking=True, check_company=True
+    )
+    meter_reading_ids = fields.One2many(
+        "service.item.meter.reading", "job_id", string="Meter Readings", copy=False
+    )
 
     _sql_constraints = [
         (

@@ -1,4 +1,5 @@
 import logging
+import math
 import time
 import weakref
 from datetime import timedelta
@@ -34,7 +35,14 @@ INTERVAL_DELTAS = {
 class ServiceMaintenancePlan(models.Model):
     """Preventive maintenance of an item (or for a customer): every interval, a job is
     created ``lead_days`` before the visit's date by the scheduled action, once per plan and
-    date (unique key on the job), and the customer is emailed."""
+    date (unique key on the job), and the customer is emailed.
+
+    A plan by meter reading (unit "meter", for an item of a category with a meter) is due
+    when the item's meter reaches ``meter_next_value``: its next date is the date of the
+    reading that reached it, else the date the average daily use reaches it (none without
+    a forecast), so the same scheduled action serves it ahead of time too. Its job moves
+    the next value on by the interval; the reading taken during that job, the reading at
+    the visit, re-bases it (next value = that reading + the interval)."""
 
     _name = "service.maintenance.plan"
     _description = "Maintenance Plan"
@@ -79,7 +87,7 @@ class ServiceMaintenancePlan(models.Model):
     )
     interval_number = fields.Integer(string="Every", default=1, required=True, tracking=True)
     interval_unit = fields.Selection(
-        [("days", "Days"), ("weeks", "Weeks"), ("months", "Months")],
+        [("days", "Days"), ("weeks", "Weeks"), ("months", "Months"), ("meter", "Meter Units")],
         string="Unit",
         default="months",
         required=True,
@@ -87,11 +95,24 @@ class ServiceMaintenancePlan(models.Model):
     )
     next_date = fields.Date(
         string="Next Visit",
-        required=True,
+        compute="_compute_next_date",
+        store=True,
+        readonly=False,
         tracking=True,
-        default=fields.Date.context_today,
-        help="Date of the next visit; moves on by the interval when its job is created.",
+        help="Date of the next visit (default: today); moves on by the interval when its job "
+        "is created. By meter reading: the date the meter reached (or is expected to reach) the "
+        "next value.",
     )
+    meter_unit = fields.Selection(related="category_id.meter_unit", string="Meter Unit")
+    meter_next_value = fields.Float(
+        string="Next Visit At",
+        digits=(16, 1),
+        tracking=True,
+        help="By meter reading: the reading at which the next visit is due.",
+    )
+    meter_value = fields.Float(related="item_id.meter_value", string="Meter")
+    meter_date = fields.Date(related="item_id.meter_date")
+    meter_daily_usage = fields.Float(related="item_id.meter_daily_usage")
     lead_days = fields.Integer(
         string="Lead Time (days)",
         default=7,
@@ -124,6 +145,9 @@ class ServiceMaintenancePlan(models.Model):
             ("share", "=", False),
         ],
     )
+    team_id = fields.Many2one(
+        "service.team", index="btree_not_null", tracking=True, check_company=True
+    )
     description = fields.Html(string="Work to Do", help="Copied to the jobs' issue description.")
     job_ids = fields.One2many("service.job", "maintenance_plan_id", string="Jobs")
     job_count = fields.Integer(compute="_compute_jobs")
@@ -148,6 +172,28 @@ class ServiceMaintenancePlan(models.Model):
             if plan.item_id:
                 plan.partner_id = plan.item_id.partner_id
 
+    @api.depends(
+        "interval_unit",
+        "meter_next_value",
+        "item_id",
+        "item_id.meter_reading_ids.value",
+        "item_id.meter_reading_ids.date",
+    )
+    def _compute_next_date(self):
+        """Plans by meter reading: when the meter reaches the next value (see
+        ``service.item._meter_forecast``). Plans by date keep the date typed or moved on
+        (today if none)."""
+        today = fields.Date.context_today(self)
+        for plan in self:
+            if plan.interval_unit != "meter" and not plan.next_date:
+                plan.next_date = today
+        meter_plans = self.filtered(lambda plan: plan.interval_unit == "meter")
+        forecast = meter_plans.item_id._meter_forecast(
+            {plan.item_id.id: plan.meter_next_value for plan in meter_plans if plan.item_id}
+        )
+        for plan in meter_plans:
+            plan.next_date = forecast.get(plan.item_id.id, False) if plan.item_id else False
+
     @api.depends("next_date", "lead_days")
     def _compute_job_create_date(self):
         for plan in self:
@@ -170,6 +216,22 @@ class ServiceMaintenancePlan(models.Model):
     # ------------------------------------------------------------
     # CONSTRAINTS
     # ------------------------------------------------------------
+
+    @api.constrains("interval_unit", "next_date", "item_id", "category_id", "meter_next_value")
+    def _check_interval(self):
+        for plan in self:
+            if plan.interval_unit != "meter":
+                if not plan.next_date:
+                    raise ValidationError(self.env._("Give the plan the date of its next visit."))
+                continue
+            if not plan.item_id or not plan.category_id.meter_unit:
+                raise ValidationError(
+                    self.env._("A plan by meter reading needs an item and a category with a meter.")
+                )
+            if plan.meter_next_value <= 0:
+                raise ValidationError(
+                    self.env._("Give the plan the reading at which the next visit is due.")
+                )
 
     @api.constrains("item_id", "partner_id")
     def _check_item_owner(self):
@@ -303,7 +365,29 @@ class ServiceMaintenancePlan(models.Model):
             )
         )
         done = {(job.maintenance_plan_id.id, job.maintenance_date) for job in existing}
-        todo = self.filtered(lambda plan: (plan.id, plan.next_date) not in done)
+        meter_plans = self.filtered(lambda plan: plan.interval_unit == "meter")
+        if meter_plans:
+            # By meter: one job per plan and next value, whatever date it is expected on.
+            meter_jobs = (
+                self.env["service.job"]
+                .with_context(active_test=False)
+                .search_fetch(
+                    [
+                        ("maintenance_plan_id", "in", meter_plans.ids),
+                        ("maintenance_meter_value", "in", meter_plans.mapped("meter_next_value")),
+                    ],
+                    ["maintenance_plan_id", "maintenance_meter_value"],
+                )
+            )
+            done |= {
+                (job.maintenance_plan_id.id, job.maintenance_meter_value) for job in meter_jobs
+            }
+        todo = self.filtered(
+            lambda plan: (
+                (plan.id, plan.next_date) not in done
+                and (plan.interval_unit != "meter" or (plan.id, plan.meter_next_value) not in done)
+            )
+        )
         jobs = self.env["service.job"]
         if todo:
             jobs = (
@@ -324,11 +408,19 @@ class ServiceMaintenancePlan(models.Model):
             "item_id": self.item_id.id,
             "category_id": self.category_id.id,
             "user_id": self.user_id.id,
+            "team_id": self.team_id.id,
             "date_deadline": self.next_date,
             "maintenance_plan_id": self.id,
             "maintenance_date": self.next_date,
             "description": self.description,
         }
+        if self.interval_unit == "meter":
+            # Due by meter: the visit is for the reading, on the expected date at the soonest
+            # (today when created by hand before any forecast).
+            today = fields.Date.context_today(self)
+            values["maintenance_meter_value"] = self.meter_next_value
+            values["maintenance_date"] = self.next_date or today
+            values["date_deadline"] = max(self.next_date or today, today)
         if self.checklist_template_ids:
             values["checklist_template_ids"] = [Command.set(self.checklist_template_ids.ids)]
         return values
@@ -337,8 +429,9 @@ class ServiceMaintenancePlan(models.Model):
         """Move each plan's next date on by its interval, past today (missed visits are
         skipped); plans sharing a new date are written together."""
         today = fields.Date.context_today(self)
+        self.filtered(lambda plan: plan.interval_unit == "meter")._advance_meter_value()
         by_date = {}
-        for plan in self:
+        for plan in self.filtered(lambda plan: plan.interval_unit != "meter"):
             delta = INTERVAL_DELTAS[plan.interval_unit](plan.interval_number)
             next_date = plan.next_date + delta
             while next_date < today:
@@ -346,3 +439,15 @@ class ServiceMaintenancePlan(models.Model):
             by_date.setdefault(next_date, []).append(plan.id)
         for next_date, plan_ids in by_date.items():
             self.browse(plan_ids).with_context(mail_notrack=True).write({"next_date": next_date})
+
+    def _advance_meter_value(self):
+        """Move each plan by meter reading's next value on by its interval, past the item's
+        latest reading (visits missed are skipped); its next date follows (compute)."""
+        for plan in self:
+            step = plan.interval_number
+            next_value = plan.meter_next_value + step
+            if next_value <= plan.item_id.meter_value:
+                next_value += (
+                    math.floor((plan.item_id.meter_value - next_value) / step) + 1
+                ) * step
+            plan.with_context(mail_notrack=True).meter_next_value = next_value

@@ -24,3 +24,4 @@ from . import test_service_item
 from . import test_service_maintenance_plan
 from . import test_service_maintenance_plan_concurrency
 from . import test_service_maintenance_plan_portal
+from . import test_service_maintenance_plan_meter

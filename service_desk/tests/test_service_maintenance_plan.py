@@ -167,7 +167,7 @@ class TestServiceMaintenancePlanMail(ServiceDeskCommon):
 
 @tagged("post_install", "-at_install")
 class TestServiceMaintenancePlanDemo(ServiceDeskCommon):
-    """Demo data: every demo job has its item; three plans, one due."""
+    """Demo data: every demo job has its item; four plans (one by meter reading), one due."""
 
     def test_demo_items_and_plans(self):
         due = self.env.ref(
@@ -180,6 +180,13 @@ class TestServiceMaintenancePlanDemo(ServiceDeskCommon):
         self.assertEqual(screen.item_id.partner_id, screen.commercial_partner_id)
         plans = self.env["service.maintenance.plan"].search([])
         today = fields.Date.context_today(due)
-        self.assertEqual(len(plans), 3)
+        self.assertEqual(len(plans), 4)
         self.assertEqual(plans.filtered(lambda plan: plan.job_create_date <= today), due)
+        # The plan by meter reading: the next value expected within about two months.
+        brew = self.env.ref("service_desk.service_maintenance_plan_brew_group_demo")
+        self.assertEqual(brew.interval_unit, "meter")
+        self.assertEqual(brew.meter_value, 19000)
+        self.assertTrue(today + timedelta(days=30) < brew.next_date < today + timedelta(days=120))
+        self.assertEqual(brew.team_id, self.env.ref("service_desk.service_team_field_demo"))
+        self.assertEqual(len(brew.item_id.meter_reading_ids), 3)
         self.assertEqual(due.item_id.job_count, 1)

@@ -82,3 +82,54 @@ class TestServiceMaintenancePlanConcurrency(TransactionCase):
             self.assertEqual(Plan._cron_create_due_jobs(batch_size=2), 1)
             self.assertEqual(Plan._cron_create_due_jobs(batch_size=2), 0)
             self.assertEqual(Job.search_count([("maintenance_plan_id", "in", self.plan_ids)]), 3)
+
+    def test_two_workers_meter_plan(self):
+        """A plan by meter reading whose meter is past the next value: one job too."""
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            today = fields.Date.context_today(env.user)
+            category = env["service.category"].create(
+                {"name": "Concurrent meters", "meter_unit": "hours"}
+            )
+            item = env["service.item"].create({"partner_id": self.partner_id, "brand": "Gen"})
+            env["service.item.meter.reading"].create(
+                {"item_id": item.id, "value": 600, "date": today}
+            )
+            plan = env["service.maintenance.plan"].create(
+                {
+                    "name": "Concurrent meter visit",
+                    "partner_id": self.partner_id,
+                    "item_id": item.id,
+                    "category_id": category.id,
+                    "interval_unit": "meter",
+                    "interval_number": 500,
+                    "meter_next_value": 500,
+                    "lead_days": 0,
+                }
+            )
+            ids = (category.id, item.id, plan.id)
+        self.addCleanup(self._cleanup_meter, *ids)
+        with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+            plan_a = self._env(cr_a)["service.maintenance.plan"].browse(ids[2])
+            plan_b = self._env(cr_b)["service.maintenance.plan"].browse(ids[2])
+            self.assertEqual(plan_b.next_date, today, "due: the meter is past 500")
+            self.assertTrue(plan_a._try_generation_lock())
+            self.assertEqual(len(plan_a._generate_jobs()), 1)
+            self.assertEqual(plan_b.browse()._cron_create_due_jobs(), 0, "lock taken")
+            cr_a.commit()
+            # A worker B on its old snapshot (next value 500, due today) is refused by the
+            # job's unique key.
+            with self.assertRaises(psycopg2.Error), mute_logger("odoo.sql_db"):
+                plan_b._generate_jobs()
+            cr_b.rollback()
+            jobs = self._env(cr_b)["service.job"].search([("maintenance_plan_id", "=", ids[2])])
+            self.assertEqual(jobs.mapped("maintenance_meter_value"), [500])
+            self.assertEqual(plan_b.browse(ids[2]).meter_next_value, 1000)
+
+    def _cleanup_meter(self, category_id, item_id, plan_id):
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            env["service.job"].search([("maintenance_plan_id", "=", plan_id)]).unlink()
+            env["service.maintenance.plan"].browse(plan_id).unlink()
+            env["service.item"].browse(item_id).unlink()
+            env["service.category"].browse(category_id).unlink()
