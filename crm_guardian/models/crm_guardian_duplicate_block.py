@@ -3,8 +3,9 @@ from odoo import fields, models
 
 class CrmGuardianDuplicateBlock(models.Model):
     """The blocking keys of the records a fuzzy duplicate check compares: two records
-    are compared when they share a key (``tools/duplicate_matcher.block_keys``). Written
-    and read in SQL by the scan, kept between scans so that a same-day rescan compares
+    are compared when they share a key (``tools/duplicate_matcher.block_keys``, prefixed
+    with the check's tag, so that the key alone is indexed). Written and read in SQL by
+    the scan, kept between scans so that a same-day rescan compares
     only the changed records against their blocks."""
 
     _name = "crm.guardian.duplicate.block"
@@ -26,9 +27,16 @@ class CrmGuardianDuplicateBlock(models.Model):
         )
         if self.env.cr.fetchone()[0] != "u":
             self.env.cr.execute("ALTER TABLE crm_guardian_duplicate_block SET UNLOGGED")
+        # keys carry their check's tag (crm.guardian.scan _fuzzy_store_keys): the key
+        # alone is indexed, half the size of ("check", key, res_id), which the keys of
+        # earlier versions had (they lack the tag: emptied, the next scan is a full pass)
+        self.env.cr.execute("SELECT to_regclass('crm_guardian_duplicate_block_key_idx')")
+        if self.env.cr.fetchone()[0]:
+            self.env.cr.execute("DROP INDEX crm_guardian_duplicate_block_key_idx")
+            self.env.cr.execute("TRUNCATE crm_guardian_duplicate_block")
         self.env.cr.execute(
-            "CREATE INDEX IF NOT EXISTS crm_guardian_duplicate_block_key_idx "
-            'ON crm_guardian_duplicate_block ("check", key, res_id)'
+            "CREATE INDEX IF NOT EXISTS crm_guardian_duplicate_block_tagged_key_idx "
+            "ON crm_guardian_duplicate_block (key)"
         )
         self.env.cr.execute(
             "CREATE INDEX IF NOT EXISTS crm_guardian_duplicate_block_record_idx "

@@ -1,4 +1,3 @@
-import csv
 import io
 import json
 
@@ -50,6 +49,17 @@ FUZZY_CHECKS = {
         },
     ),
 }
+
+
+# The tag of each check's blocking keys in crm.guardian.duplicate.block: keys are unique
+# per check, so the key alone is indexed (narrow, see the block model)
+KEY_TAGS = {
+    "company_duplicate_fuzzy": "C",
+    "contact_duplicate_fuzzy": "P",
+    "lead_duplicate_fuzzy": "L",
+}
+# COPY's text format: these characters of a key (an email may hold them) are escaped
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 # Records of a fuzzy check's first unit of a pass (the next ones adapt to its speed, see
@@ -251,19 +261,29 @@ class CrmGuardianScan(models.AbstractModel):
 
     @api.model
     def _fuzzy_store_keys(self, code, prepared):
-        """Store the blocking keys of ``prepared`` (``COPY``: one round trip)."""
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerows(
-            (code, key, record_id)
-            for record_id, record in prepared.items()
-            for key in matcher.block_keys(record)
-        )
-        buffer.seek(0)
+        """Store the blocking keys of ``prepared``, tagged with the check's tag
+        (``COPY`` in text format: one round trip)."""
+        lines = []
+        for record_id, record in prepared.items():
+            suffix = f"\t{record_id}\n"
+            lines.extend(
+                # an email key may hold what COPY must see escaped
+                f"{code}\t{key.translate(_COPY_ESCAPES) if key[1] == 'e' else key}{suffix}"
+                for key in self._fuzzy_keys(code, record)
+            )
         self.env.cr.copy_expert(
-            'COPY crm_guardian_duplicate_block ("check", key, res_id) FROM STDIN WITH (FORMAT csv)',
-            buffer,
+            'COPY crm_guardian_duplicate_block ("check", key, res_id) FROM STDIN',
+            io.StringIO("".join(lines)),
         )
+
+    @api.model
+    def _fuzzy_keys(self, code, record):
+        """The stored form of ``record``'s blocking keys: tagged with the check's tag
+        (cached on the prepared record)."""
+        if "tagged_keys" not in record:
+            tag = KEY_TAGS[code]
+            record["tagged_keys"] = [tag + key for key in matcher.block_keys(record)]
+        return record["tagged_keys"]
 
     @api.model
     def _fuzzy_candidates(self, code, prepared, lower_only):
@@ -271,15 +291,14 @@ class CrmGuardianScan(models.AbstractModel):
         their blocks of at most ``matcher.BLOCK_CAP`` records (with lower ids only when
         ``lower_only``: each pair of a full pass is compared once). One query: the
         members of the small blocks among the records' keys."""
-        keys = {key for record in prepared.values() for key in matcher.block_keys(record)}
+        keys = {key for record in prepared.values() for key in self._fuzzy_keys(code, record)}
         if not keys:
             return set()
         self.env.cr.execute(
             SQL(
                 """SELECT array_agg(res_id) FROM crm_guardian_duplicate_block
-                    WHERE "check" = %s AND key = ANY(%s)
+                    WHERE key = ANY(%s)
                     GROUP BY key HAVING COUNT(*) BETWEEN 2 AND %s""",
-                code,
                 sorted(keys),
                 matcher.BLOCK_CAP,
             )

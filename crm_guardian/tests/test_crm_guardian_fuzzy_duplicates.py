@@ -105,6 +105,34 @@ class TestCrmGuardianFuzzyDuplicates(CrmGuardianCommon):
         self.scan([LEAD])
         self.assertEqual(self.group_of(LEAD, lead).lead_ids, lead | twin)
 
+    def test_lead_namesakes_in_one_zip(self):
+        # same given name, another surname, another street of the same zip and suburb: two
+        # people (the streets share only their type, which counts nothing); the same
+        # person typed twice (a letter changed, the street abbreviated) is one
+        address = {"zip": "4011", "city": "St James", "email_from": False, "phone": False}
+        address["partner_name"] = False
+        lead = self.create_lead(
+            contact_name="Wilbur Quenby", street="14 Tullaroop Street", **address
+        )
+        namesake = self.create_lead(
+            contact_name="Wilbur Hazeldine", street="27 Pemberton Street", **address
+        )
+        twin = self.create_lead(contact_name="Wilbur Quenbey", street="14 Tullaroop St", **address)
+        self.scan([LEAD])
+        group = self.group_of(LEAD, lead)
+        self.assertEqual(group.lead_ids, lead | twin)
+        self.assertFalse(self.group_of(LEAD, namesake))
+        # the salesperson reads the pair's facts: the streets agree fully
+        pair = group.with_user(self.salesman).duplicate_pair_ids
+        self.assertEqual(pair.facts["sims"]["street"], 1.0)
+        # the stored blocking keys carry the check's tag (the key alone is indexed)
+        self.env.cr.execute(
+            "SELECT DISTINCT left(key, 1) FROM crm_guardian_duplicate_block "
+            'WHERE "check" = %s AND res_id = ANY(%s)',
+            [LEAD, [lead.id, namesake.id, twin.id]],
+        )
+        self.assertEqual(self.env.cr.fetchall(), [("L",)])
+
     def test_chaining_guard(self):
         # a chain a-b-c-d (each link a match, no member matching all): cut, never one group
         pairs = {(1, 2): 0.9, (2, 3): 0.8, (3, 4): 0.95}

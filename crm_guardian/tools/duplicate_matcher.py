@@ -11,6 +11,7 @@ builds groups with the chaining guard. The method and its figures: README, "Fuzz
 duplicates".
 """
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -76,6 +77,7 @@ MIN_NAME_SIM = 0.75
 # nothing (the chaining guard's first line)
 BLOCK_CAP = 60
 _SPLIT = re.compile(r"[^0-9a-z]+")
+_NOT_DIGIT = re.compile(r"\D")
 
 
 def fold(text):
@@ -90,6 +92,10 @@ def fold(text):
     return " ".join(_SPLIT.split(text.lower())).strip()
 
 
+# values that repeat (cities, zips, streets, given names) are folded once
+_fold_cached = functools.lru_cache(maxsize=65536)(fold)
+
+
 def name_tokens(text, company=False):
     """Tokens of a name, legal forms dropped for companies; ``&`` and filler dropped."""
     tokens = fold(text).split()
@@ -99,8 +105,20 @@ def name_tokens(text, company=False):
     return tokens
 
 
+@functools.lru_cache(maxsize=65536)
+def _street_tokens(text):
+    return tuple(STREET_WORDS.get(t, t) for t in fold(text).split())
+
+
 def street_tokens(text):
-    return [STREET_WORDS.get(t, t) for t in fold(text).split()]
+    return list(_street_tokens(text or ""))
+
+
+@functools.lru_cache(maxsize=65536)
+def _street_parts(text):
+    """``(street, number, street word)`` of a street line (see :func:`prepare`)."""
+    street = _street_tokens(text)
+    return " ".join(street), next((t for t in street if t.isdigit()), ""), _street_word(street)
 
 
 def _street_word(tokens):
@@ -114,20 +132,20 @@ def _street_word(tokens):
 def prepare(record, company=False):
     """The normalised form of ``record`` (see the module docstring)."""
     names = [tokens for tokens in [name_tokens(record.get("name"), company)] if tokens]
-    street = street_tokens(record.get("street"))
+    street, number, word = _street_parts(record.get("street") or "")
     email = (record.get("email") or "").strip().lower()
-    phone = re.sub(r"\D", "", record.get("phone") or "")[-9:]
+    phone = _NOT_DIGIT.sub("", record.get("phone") or "")[-9:] if record.get("phone") else ""
     return {
         "id": record["id"],
         "names": names,
         "name": " ".join(sorted(t for tokens in names for t in tokens)),
         "company": name_tokens(record.get("company"), company=True),
-        "street": " ".join(street),
-        "street_number": next((t for t in street if t.isdigit()), ""),
-        "street_word": _street_word(street),
-        "street2": " ".join(street_tokens(record.get("street2"))),
-        "zip": fold(record.get("zip")).replace(" ", ""),
-        "city": fold(record.get("city")),
+        "street": street,
+        "street_number": number,
+        "street_word": word,
+        "street2": " ".join(_street_tokens(record.get("street2") or "")),
+        "zip": _fold_cached(record.get("zip") or "").replace(" ", ""),
+        "city": _fold_cached(record.get("city") or ""),
         "country_id": record.get("country_id") or False,
         "email": email if "@" in email else "",
         "phone": phone if len(phone) >= 6 else "",
@@ -151,9 +169,11 @@ def fingerprint(prepared):
 def block_keys(prepared):
     """The record's blocking keys: a pair is compared when it shares one. Several small
     keys, each surviving different errors: name prefixes with the zip (typos past the
-    third letter, a wrong street), two name prefixes (a wrong zip or address), the street
-    with its number (a misspelt or missing name), the email and the phone. Computed once
-    per prepared record."""
+    third letter, a wrong street), name prefixes with the city (a wrong zip), two name
+    prefixes (a wrong zip or address), the street with its number (a misspelt or missing
+    name), the email and the phone. Computed once per prepared record. (A key of the zip
+    and the house number found 0.1-0.2 % of FEBRL's pairs no other key found, for one
+    stored key in seven: dropped.)"""
     if "keys" in prepared:
         return prepared["keys"]
     keys = prepared["keys"] = set()
@@ -170,8 +190,6 @@ def block_keys(prepared):
     if prepared["street_word"]:
         number = prepared["street_number"]
         keys.add(f"s{prepared['street_word'][:5]}|{number}|{zip_[:2]}")
-        if number and zip_:
-            keys.add(f"z{zip_}|{number}")
     if prepared["email"]:
         keys.add(f"e{prepared['email']}")
     if prepared["phone"]:
@@ -228,11 +246,14 @@ def _zip_sim(a, b):
 
 def _street_sim(a, b):
     """Street and number; a street and its second line swapped or merged compare as one
-    address. Another number in the same street counts less (a neighbour, or a typo)."""
+    address. Rescaled as the city (:func:`_rescaled`): two unrelated streets share their
+    type and look half alike ("12 Baker Street", "40 Queen Street"), they count 0 (else
+    namesakes of one zip pass on half a street). Another number in the same street counts
+    less (a neighbour, or a typo)."""
     word = JaroWinkler.normalized_similarity(a["street_word"], b["street_word"])
     sim = max(token_sort_ratio(a["street"], b["street"]) / 100, word)
     both = token_sort_ratio(f"{a['street']} {a['street2']}", f"{b['street']} {b['street2']}")
-    sim = max(sim, both / 100)
+    sim = _rescaled(max(sim, both / 100))
     if a["street_number"] != b["street_number"]:
         sim *= 0.8 if a["street_number"] and b["street_number"] else 0.9
     return sim
