@@ -58,6 +58,6 @@ class TestServiceJobLinePerformance(ServiceDeskCommon):
         big = big.with_user(self.technician)
         self.env.invalidate_all()
         # with service_desk_stock installed (fewer without): the lines, the item, the rating,
-        # the schedule warning and the warranty of the form, none per line
-        with self.assertQueryCount(29):
+        # the schedule warning, the warranty and the team of the form, none per line
+        with self.assertQueryCount(30):
             big.web_read(spec)
