@@ -90,6 +90,7 @@ class CrmGuardianRule(models.Model):
     # it leaves write_date alone: write_date tells that the rule changed)
     last_scan_date = fields.Datetime(readonly=True, copy=False)
     last_scan_signature = fields.Char(readonly=True, copy=False)
+    last_full_scan_date = fields.Datetime(readonly=True, copy=False)
     finding_count = fields.Integer(compute="_compute_finding_count")
 
     @api.model

@@ -23,8 +23,10 @@ _logger = logging.getLogger(__name__)
 
 # Risk formula (documented in readme/DESCRIPTION.md):
 #   risk = min(100, round(weight * (25 * min(ratio, 3) + min(25, 5 * log10(1 + amount)))))
-# ratio = age / threshold for timed checks (1 when the threshold is 0); checks can
-# return their own ratio (expiring quotations, incomplete data, duplicate groups).
+# ratio = floor(age / threshold) for timed checks, the thresholds crossed (1 when the
+# threshold is 0): whole steps, so a finding's risk changes when it crosses one, not
+# every night; checks can return their own ratio (expiring quotations, overdue
+# invoices, incomplete data, duplicate groups).
 RATIO_CAP = 3.0
 
 # work_mem of the scan's transaction (see CrmGuardianScan._scan)
@@ -62,6 +64,10 @@ UNLIMITED_CALL_S = 300
 
 # Safety margin of an incremental rescan (see CrmGuardianScan._scan_since)
 INCREMENTAL_MARGIN = timedelta(hours=1)
+# Checks whose threshold does not count days (duplicates) stay incremental from one day
+# to the next, with a full pass at least this often: the safety net of changes written
+# without write_date (imports in SQL), as the nightly full pass of the timed checks
+FULL_PASS_EVERY = timedelta(days=7)
 
 # Finding columns every check fills (the rest: check-specific, or defaults)
 SCANNED_FIELDS = (
@@ -743,9 +749,12 @@ class CrmGuardianScan(models.AbstractModel):
         if changed is not None:
             read = changed
         rules = self._check_rules(code)
-        vals_list = []
-        for rule, domain in self._get_rule_domains(code, rules):
-            vals_list += self._run_check(code, rule, expression.AND([domain, *restriction]), now)
+        vals_list = self._union_found(
+            [
+                self._run_check(code, rule, expression.AND([domain, *restriction]), now)
+                for rule, domain in self._get_rule_domains(code, rules)
+            ]
+        )
         if grouped:
             read = sum(vals.get("member_count", 0) for vals in vals_list)
         counts = self._sync_findings(code, vals_list, now, scope=scope)
@@ -753,7 +762,9 @@ class CrmGuardianScan(models.AbstractModel):
         line.cursor_id = line.max_id if last else high
         if last:
             line.write({"state": "done", "finished": fields.Datetime.now()})
-            self._store_scan_state(rules, line.signature, now, line.pass_started)
+            self._store_scan_state(
+                rules, line.signature, now, line.pass_started, full=line.mode == "full"
+            )
             _logger.info("CRM Guardian check %s (%s) done", code, line.mode)
         return {
             "records_read": read,
@@ -762,6 +773,15 @@ class CrmGuardianScan(models.AbstractModel):
             "resolved_count": counts["resolved"],
             "reopened_count": counts["reopened"],
         }
+
+    @api.model
+    def _union_found(self, parts):
+        """The findings of a check's rules in one: their lists joined, or their SQL
+        queries (checks evaluated in SQL) as one ``UNION ALL`` (the rules' domains
+        exclude each other: one finding per record)."""
+        if parts and isinstance(parts[0], SQL):
+            return SQL(" UNION ALL ").join(SQL("(%s)", part) for part in parts)
+        return [vals for part in parts for vals in part]
 
     @api.model
     def _next_range(self, model, low, line_chunk=0):
@@ -882,7 +902,9 @@ class CrmGuardianScan(models.AbstractModel):
 
         Incremental when the check is marked ``incremental`` and every rule of it was
         scanned with the same rules (signature) on the day of ``now`` (ages and
-        day-based thresholds change with the day: the first scan of a day is full).
+        day-based thresholds change with the day: the first scan of a day is full) —
+        or, for a check whose threshold is not in days (duplicates: nothing changes
+        with the day), when their last full pass is at most ``FULL_PASS_EVERY`` old.
         Records count as changed from the start of the last scan's transaction, less
         ``INCREMENTAL_MARGIN``: ``write_date`` is the start of the writer's transaction,
         which may have begun before the last scan and committed after it.
@@ -895,8 +917,15 @@ class CrmGuardianScan(models.AbstractModel):
         if set(rules.mapped("last_scan_signature")) != {signature} or len(dates) != 1:
             return None
         last = dates.pop()
-        if not last or last.date() != now.date():
+        if not last:
             return None
+        if self._check_unit(code) == "days":
+            if last.date() != now.date():
+                return None
+        else:
+            full = set(rules.mapped("last_full_scan_date"))
+            if len(full) != 1 or not (last_full := full.pop()) or now - last_full > FULL_PASS_EVERY:
+                return None
         return last - INCREMENTAL_MARGIN
 
     @api.model
@@ -1055,30 +1084,38 @@ class CrmGuardianScan(models.AbstractModel):
         )
 
     @api.model
-    def _store_scan_state(self, rules, signature, now, started):
+    def _store_scan_state(self, rules, signature, now, started, full=False):
         """Remember the pass of these rules: ``started``, the start of the transaction
-        of its first unit, the time ``write_date`` of later changes is compared to. A
-        scan computed for another day than today (``now`` given, in tests) leaves
-        none: the next one is full."""
+        of its first unit, the time ``write_date`` of later changes is compared to (and,
+        of a ``full`` pass, as the last full one). A scan computed for another day than
+        today (``now`` given, in tests) leaves none: the next one is full."""
         if not rules:
             return
         if started.date() != now.date():
             started = None
         self.env.cr.execute(
             SQL(
-                "UPDATE crm_guardian_rule SET last_scan_date = %s, last_scan_signature = %s "
+                "UPDATE crm_guardian_rule SET last_scan_date = %s, last_scan_signature = %s, "
+                "last_full_scan_date = CASE WHEN %s THEN %s ELSE last_full_scan_date END "
                 "WHERE id IN %s",
                 started,
                 signature,
+                full or started is None,
+                started,
                 tuple(rules.ids),
             )
         )
-        rules.invalidate_recordset(["last_scan_date", "last_scan_signature"])
+        rules.invalidate_recordset(["last_scan_date", "last_scan_signature", "last_full_scan_date"])
 
     @api.model
     def _run_check(self, code, rule, domain, now):
+        """The findings of ``rule`` among the records of ``domain``: a list of finding
+        values (checks written in Python), or, for a check that returns its rows as
+        SQL (see ``_finding_rows_sql``), an ``SQL`` query of the same columns."""
         definition = self._get_checks()[code]
-        vals_list = getattr(self, f"_check_{code}")(rule, domain, now)
+        found = getattr(self, f"_check_{code}")(rule, domain, now)
+        if isinstance(found, SQL):
+            return self._finding_rows_sql(code, rule, found, now)
         common = {
             "check": code,
             "section": definition["section"],
@@ -1086,7 +1123,7 @@ class CrmGuardianScan(models.AbstractModel):
             "rule_id": rule.id,
         }
         threshold, weight = rule.threshold, rule.weight
-        for vals in vals_list:
+        for vals in found:
             vals.setdefault("key", f"{code}:{vals['res_id']}")
             vals.setdefault("reason_params", {})
             vals.update(common)
@@ -1097,7 +1134,53 @@ class CrmGuardianScan(models.AbstractModel):
                 vals["severity_level"] = self._severity_level(ratio, age_days, threshold)
             vals["risk_score"] = self._risk(weight, threshold, ratio, age_days, vals.get("amount"))
             vals["high_risk"] = vals["risk_score"] >= HIGH_RISK
-        return vals_list
+        return found
+
+    @api.model
+    def _finding_rows_sql(self, code, rule, found, now):
+        """The finding rows of a check evaluated in SQL: ``key`` and the columns of
+        ``SCANNED_FIELDS``, with the rule, threshold, severity and risk computed as
+        ``_run_check`` does in Python (``test_risk_sql_equals_python``).
+
+        Contract of ``found`` (a check's SQL): one row per matching record, columns
+        ``res_id``, ``name``, ``reference_date`` (date), ``partner_id``, ``user_id``,
+        ``team_id``, ``company_id``, ``amount`` (numeric), ``reason_params`` (jsonb),
+        ``ratio`` (float, NULL: whole thresholds crossed by the age) and
+        ``severity_level`` (NULL: thresholds crossed, at least 1)."""
+        definition = self._get_checks()[code]
+        threshold = rule.threshold
+        age = SQL("COALESCE(%s::date - c.reference_date, 0)", now.date())
+        crossed = SQL("(%s / %s)", age, threshold) if threshold > 0 else SQL("1")
+        ratio = SQL(
+            "GREATEST(0, LEAST(COALESCE(c.ratio::float8, %s), %s))", crossed, RATIO_CAP
+        )
+        amount_factor = SQL("LEAST(25, 5 * log(1 + GREATEST(COALESCE(c.amount::float8, 0), 0)))")
+        risk = SQL(
+            "GREATEST(0, LEAST(100, round(%s::float8 * (25 * %s + %s))))::int4",
+            rule.weight,
+            ratio,
+            amount_factor,
+        )
+        return SQL(
+            """SELECT %(code)s || ':' || c.res_id AS key, c.name, %(code)s AS "check",
+                      %(section)s AS section, %(model)s AS res_model, c.res_id,
+                      %(rule)s AS rule_id, c.partner_id, c.user_id, c.team_id, c.company_id,
+                      c.reference_date, %(threshold)s AS threshold, c.amount,
+                      %(risk)s AS risk_score, %(risk)s >= %(high)s AS high_risk,
+                      c.reason_params,
+                      COALESCE(c.severity_level, GREATEST(1, floor(%(level)s)))::int4
+                          AS severity_level
+                 FROM (%(found)s) c""",
+            code=code,
+            section=definition["section"],
+            model=definition["model"],
+            rule=rule.id,
+            threshold=threshold,
+            risk=risk,
+            high=HIGH_RISK,
+            level=SQL("COALESCE(c.ratio::float8, %s)", crossed),
+            found=found,
+        )
 
     @api.model
     def _severity_level(self, ratio, age_days, threshold):
@@ -1110,8 +1193,10 @@ class CrmGuardianScan(models.AbstractModel):
 
     @api.model
     def _risk(self, weight, threshold, ratio, age_days, amount):
+        """The risk formula (see the top of this file); ``ratio`` None: the whole
+        thresholds the age crossed."""
         if ratio is None:
-            ratio = age_days / threshold if threshold > 0 else 1.0
+            ratio = age_days // threshold if threshold > 0 else 1.0
         ratio = max(0.0, min(ratio, RATIO_CAP))
         amount_factor = min(25.0, 5 * math.log10(1 + max(amount or 0.0, 0.0)))
         return max(0, min(100, round(weight * (25 * ratio + amount_factor))))
@@ -1128,7 +1213,9 @@ class CrmGuardianScan(models.AbstractModel):
         Contract. ``vals_list``: the complete finding values of the records the unit
         scanned (``key`` unique per finding; the columns of ``SCANNED_FIELDS`` plus
         check-specific stored columns, values as the ORM would store them, False for
-        NULL but in booleans). They are copied (``COPY``) into a temporary table, then
+        NULL but in booleans), or an ``SQL`` query of these rows (``key`` and the
+        columns of ``SCANNED_FIELDS``: see ``_finding_rows_sql``). They are copied
+        (``COPY``, or ``INSERT … SELECT``: no row through Python) into a temporary table, then
         merged into ``crm_guardian_finding`` with four set-based statements: re-open
         candidates, ``UPDATE`` of the changed ones (a fingerprint of the scanned
         columns, ``sync_hash``, tells), ``INSERT`` of the new ones (``ON CONFLICT (key)
@@ -1151,12 +1238,16 @@ class CrmGuardianScan(models.AbstractModel):
         Finding = self.env["crm.guardian.finding"]
         Finding.flush_model()
         cr = self.env.cr
-        rows = {}
-        for vals in vals_list:
-            vals = self._prepare_sync_vals(vals)
-            rows[vals["key"]] = vals
-        columns = self._sql_columns(set(SCANNED_FIELDS).union(*rows.values()) - {"key"})
-        self._copy_scan_rows(columns, rows.values())
+        if isinstance(vals_list, SQL):
+            columns = self._sql_columns(SCANNED_FIELDS)
+            self._insert_scan_rows(columns, vals_list)
+        else:
+            rows = {}
+            for vals in vals_list:
+                vals = self._prepare_sync_vals(vals)
+                rows[vals["key"]] = vals
+            columns = self._sql_columns(set(SCANNED_FIELDS).union(*rows.values()) - {"key"})
+            self._copy_scan_rows(columns, rows.values())
         table = SQL.identifier("crm_guardian_scan_rows")
         names = [SQL.identifier(fname) for fname, _type in columns]
         fingerprint = SQL("md5(ROW(%s)::text)", SQL(", ").join(SQL("t.%s", name) for name in names))
@@ -1277,9 +1368,9 @@ class CrmGuardianScan(models.AbstractModel):
         }
 
     @api.model
-    def _copy_scan_rows(self, columns, vals_list):
-        """``COPY`` the scanned values into the temporary table ``crm_guardian_scan_rows``
-        (the fastest way into PostgreSQL: one round trip for any number of rows)."""
+    def _create_scan_rows_table(self, columns):
+        """(Re)create the temporary table ``crm_guardian_scan_rows`` of the merge: the
+        finding ``key`` and ``columns`` (``[(fname, column type)]``)."""
         cr = self.env.cr
         cr.execute("DROP TABLE IF EXISTS crm_guardian_scan_rows")
         cr.execute(
@@ -1292,6 +1383,31 @@ class CrmGuardianScan(models.AbstractModel):
                 ),
             )
         )
+
+    @api.model
+    def _insert_scan_rows(self, columns, rows_sql):
+        """Fill ``crm_guardian_scan_rows`` from the rows of a check evaluated in SQL
+        (``rows_sql``: ``key`` and the ``columns``), inside PostgreSQL."""
+        self.env.flush_all()  # the query reads the tables, as execute_query would
+        self._create_scan_rows_table(columns)
+        names = SQL(", ").join(SQL.identifier(name) for name in ["key", *dict(columns)])
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO crm_guardian_scan_rows (%s) SELECT %s FROM (%s) s "
+                "ON CONFLICT (key) DO NOTHING",
+                names,
+                names,
+                rows_sql,
+            )
+        )
+        self.env.cr.execute("ANALYZE crm_guardian_scan_rows")
+
+    @api.model
+    def _copy_scan_rows(self, columns, vals_list):
+        """``COPY`` the scanned values into the temporary table ``crm_guardian_scan_rows``
+        (the fastest way into PostgreSQL: one round trip for any number of rows)."""
+        cr = self.env.cr
+        self._create_scan_rows_table(columns)
         names = ["key", *(fname for fname, _type in columns)]
         booleans = [
             (index, fname)

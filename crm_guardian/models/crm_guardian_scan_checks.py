@@ -53,6 +53,12 @@ class CrmGuardianScan(models.AbstractModel):
         one LEFT JOIN per path) or a callable ``(query) -> SQL``. Rows are plain values,
         no records: reading a million leads as records costs minutes, as rows seconds.
         """
+        return self.env.execute_query_dict(self._rows_sql(model, domain, columns))
+
+    @api.model
+    def _rows_sql(self, model, domain, columns):
+        """The query of :meth:`_fetch_rows`, not run: checks evaluated in SQL select
+        their finding rows from it (see ``_finding_rows_sql``)."""
         Model = self.env[model]
         query = Model._search(domain)
         selects = []
@@ -62,7 +68,48 @@ class CrmGuardianScan(models.AbstractModel):
             else:
                 sql = self._path_to_sql(Model, query.table, column, query)
             selects.append(SQL("%s AS %s", sql, SQL.identifier(alias)))
-        return self.env.execute_query_dict(query.select(*selects))
+        return query.select(*selects)
+
+    @api.model
+    def _found_sql(self, rows, reference_date, reason_params, **extra):
+        """A check's finding rows in SQL (the contract of ``_finding_rows_sql``) from
+        ``rows`` (:meth:`_rows_sql`, aliased ``r``, with the ``_owned_columns`` and
+        ``name``): ``reference_date`` and ``reason_params`` are SQL expressions on
+        ``r``; ``extra`` gives ``amount``, ``ratio`` or ``severity_level``."""
+        return SQL(
+            """SELECT r.id AS res_id, r.name, (%(reference)s)::date AS reference_date,
+                      r.partner_id, r.user_id, r.team_id, r.company_id,
+                      (%(amount)s)::numeric AS amount, (%(params)s)::jsonb AS reason_params,
+                      (%(ratio)s)::float8 AS ratio, (%(level)s)::int4 AS severity_level
+                 FROM (%(rows)s) r""",
+            reference=reference_date,
+            amount=extra.get("amount", SQL("NULL")),
+            params=reason_params,
+            ratio=extra.get("ratio", SQL("NULL")),
+            level=extra.get("severity_level", SQL("NULL")),
+            rows=rows,
+        )
+
+    @api.model
+    def _missing_labels_sql(self, labels_missing):
+        """The reason fact listing the labels whose condition (SQL on ``r``) holds:
+        :meth:`_missing_labels` in SQL, as jsonb."""
+        return SQL(
+            "jsonb_build_object('labels', to_jsonb(array_remove(ARRAY[%s]::varchar[], NULL)))",
+            SQL(", ").join(
+                SQL("CASE WHEN %s THEN %s END", missing, label)
+                for label, missing in labels_missing
+            ),
+        )
+
+    @api.model
+    def _filled_sql(self, *columns):
+        """SQL: one of the columns of ``r`` is set (not NULL, not empty), as Python's
+        truth of the fetched values."""
+        return SQL(" OR ").join(
+            SQL("COALESCE(%s::varchar, '') != ''", SQL.identifier("r", column))
+            for column in columns
+        )
 
     @api.model
     def _path_to_sql(self, model, alias, path, query):
@@ -170,7 +217,7 @@ class CrmGuardianScan(models.AbstractModel):
                 [("activity_ids", "not any", [("create_date", ">=", cutoff)])],
             ]
         )
-        rows = self._fetch_rows(
+        rows = self._rows_sql(
             "crm.lead",
             domain,
             {
@@ -182,17 +229,16 @@ class CrmGuardianScan(models.AbstractModel):
                 "last_message": self._last_message_sql("crm.lead"),
             },
         )
-        return self._aged_vals_list(
+        return self._found_sql(
             rows,
-            lambda row: max(
-                filter(None, (row["stage_changed"] or row["created"], row["last_message"]))
+            SQL("GREATEST(COALESCE(r.stage_changed, r.created), r.last_message)"),
+            SQL(
+                """CASE WHEN r.stage_id IS NULL
+                        THEN '{"stage": {"labels": ["no stage"]}}'::jsonb
+                        ELSE jsonb_build_object('stage', jsonb_build_object(
+                            'record', jsonb_build_array('crm.stage', r.stage_id)))
+                   END"""
             ),
-            now,
-            params=lambda row: {
-                "stage": {"record": ["crm.stage", row["stage_id"]]}
-                if row["stage_id"]
-                else {"labels": ["no stage"]}
-            },
         )
 
     _order_columns = {
@@ -251,7 +297,8 @@ class CrmGuardianScan(models.AbstractModel):
                 row,
                 row["validity_date"],
                 today,
-                ratio=1 + (rule.threshold - days_left) / max(rule.threshold, 1),
+                # whole steps (the risk changes when it does): 2 on its last day
+                ratio=1 if days_left else 2,
                 severity_level=1,
                 reason_params={},
             )
@@ -281,7 +328,7 @@ class CrmGuardianScan(models.AbstractModel):
                 SQL.identifier(query.table, "ref"),
             )
 
-        rows = self._fetch_rows(
+        rows = self._rows_sql(
             "account.move",
             expression.AND([domain, conditions]),
             {
@@ -297,20 +344,20 @@ class CrmGuardianScan(models.AbstractModel):
             },
         )
         # a month overdue weighs like a timed check at its threshold; one level per step
-        # of 30 days overdue (or of the threshold, when longer): a dismissed invoice
-        # re-opens once it is a step further overdue
-        step = max(rule.threshold, 30)
-        today = now.date()
-        vals_list = []
-        for row in rows:
-            vals = self._row_vals(row, row["due"], today)
-            vals["ratio"] = vals["age_days"] / step
-            vals["severity_level"] = max(1, vals["age_days"] // step)
-            vals["reason_params"] = {
-                "amount": {"amount": row["amount"], "currency_id": row["currency_id"]}
-            }
-            vals_list.append(vals)
-        return vals_list
+        # of 30 days overdue (or of the threshold, when longer), in whole steps: a
+        # dismissed invoice re-opens once it is a step further overdue
+        steps = SQL("((%s::date - r.due) / %s)", now.date(), max(rule.threshold, 30))
+        return self._found_sql(
+            rows,
+            SQL("r.due"),
+            SQL(
+                "jsonb_build_object('amount', jsonb_build_object("
+                "'amount', r.amount::float8, 'currency_id', r.currency_id))"
+            ),
+            amount=SQL("r.amount"),
+            ratio=steps,
+            severity_level=SQL("GREATEST(1, %s)", steps),
+        )
 
     def _check_conversion_gap(self, rule, domain, now):
         """Opportunities whose customer lacks the email, phone or street the lead has."""
@@ -344,7 +391,7 @@ class CrmGuardianScan(models.AbstractModel):
                 ],
             ]
         )
-        rows = self._fetch_rows(
+        rows = self._rows_sql(
             "crm.lead",
             domain,
             {
@@ -362,22 +409,24 @@ class CrmGuardianScan(models.AbstractModel):
                 "partner_street": "partner_id.street",
             },
         )
-        labels = ("email", "phone", "address")
-        today = now.date()
-        vals_list = []
-        for row in rows:
-            missing = self._missing_labels(
-                labels,
+        gap = self._filled_sql
+        missing = self._missing_labels_sql(
+            [
+                ("email", SQL("(%s) AND NOT (%s)", gap("email"), gap("partner_email"))),
                 (
-                    not row["email"] or row["partner_email"],
-                    not row["phone"] or row["partner_phone"] or row["partner_mobile"],
-                    not row["street"] or row["partner_street"],
+                    "phone",
+                    SQL(
+                        "(%s) AND NOT (%s)", gap("phone"), gap("partner_phone", "partner_mobile")
+                    ),
                 ),
-            )
-            vals = self._row_vals(row, row["converted"] or row["created"], today)
-            vals["reason_params"] = {"fields": missing, "partner": row["partner_name"]}
-            vals_list.append(vals)
-        return vals_list
+                ("address", SQL("(%s) AND NOT (%s)", gap("street"), gap("partner_street"))),
+            ]
+        )
+        return self._found_sql(
+            rows,
+            SQL("COALESCE(r.converted, r.created)"),
+            SQL("jsonb_build_object('fields', %s, 'partner', r.partner_name)", missing),
+        )
 
     # ------------------------------------------------------------
     # INCOMPLETE DATA CHECKS
@@ -409,7 +458,7 @@ class CrmGuardianScan(models.AbstractModel):
                 ],
             ]
         )
-        rows = self._fetch_rows(
+        rows = self._rows_sql(
             "crm.lead",
             domain,
             {
@@ -423,22 +472,22 @@ class CrmGuardianScan(models.AbstractModel):
                 "company_name": "partner_name",
             },
         )
-        labels = ("email", "phone", "source", "salesperson", "company name")
-        today = now.date()
-        vals_list = []
-        for row in rows:
-            presence = (
-                row["email"],
-                row["phone"] or row["mobile"],
-                row["source_id"],
-                row["user_id"],
-                row["company_name"] or row["partner_id"],
-            )
-            count = sum(1 for present in presence if not present)
-            vals = self._row_vals(row, row["created"], today, ratio=count / 2, severity_level=count)
-            vals["reason_params"] = {"fields": self._missing_labels(labels, presence)}
-            vals_list.append(vals)
-        return vals_list
+        gap = self._filled_sql
+        missing = [
+            ("email", SQL("NOT (%s)", gap("email"))),
+            ("phone", SQL("NOT (%s)", gap("phone", "mobile"))),
+            ("source", SQL("NOT (%s)", gap("source_id"))),
+            ("salesperson", SQL("NOT (%s)", gap("user_id"))),
+            ("company name", SQL("NOT (%s)", gap("company_name", "partner_id"))),
+        ]
+        count = SQL(" + ").join(SQL("(%s)::int", condition) for _label, condition in missing)
+        return self._found_sql(
+            rows,
+            SQL("r.created"),
+            SQL("jsonb_build_object('fields', %s)", self._missing_labels_sql(missing)),
+            ratio=SQL("(%s) / 2.0", count),
+            severity_level=count,
+        )
 
     _partner_columns = {
         "id": "id",

@@ -157,7 +157,9 @@ class CrmGuardianScan(models.AbstractModel):
             vals_list = self._run_check(code, rules[:1], domain, now) if rules else []
             counts = self._sync_findings(code, vals_list, now, scope=None)
             line.write({"state": "done", "finished": fields.Datetime.now()})
-            self._store_scan_state(rules, line.signature, now, line.pass_started)
+            self._store_scan_state(
+                rules, line.signature, now, line.pass_started, full=line.mode == "full"
+            )
         line.cursor_id = line.max_id if high is None else high
         return {
             "records_read": read,

@@ -4,7 +4,7 @@ from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from .common import CrmGuardianCommon
 
@@ -49,8 +49,8 @@ class TestCrmGuardianEngine(CrmGuardianCommon):
         self.assertEqual(finding.rule_id, hot, "first matching rule by sequence wins")
         self.assertEqual(finding.threshold, 5)
         self.assertFalse(self.finding("stale_lead", cold_lead), "baseline 14 days applies")
-        # the weight doubles the risk: 2 * 25 * 6/5 = 60
-        self.assertEqual(finding.risk_score, 60)
+        # the weight doubles the risk: 2 * 25 * floor(6 / 5) = 50
+        self.assertEqual(finding.risk_score, 50)
 
     def test_risk_formula(self):
         rule = self.env.ref("crm_guardian.crm_guardian_rule_stale_lead")
@@ -63,25 +63,80 @@ class TestCrmGuardianEngine(CrmGuardianCommon):
             scan._risk(rule.weight, rule.threshold, None, 140, 10**9), 100, "capped at 100"
         )
         self.assertEqual(scan._risk(rule.weight, rule.threshold, None, 0, 999), 15)
+        self.assertEqual(
+            scan._risk(rule.weight, rule.threshold, None, 27, 0), 25, "whole steps crossed"
+        )
+
+    def test_risk_sql_equals_python(self):
+        """Checks evaluated in SQL score as ``_risk`` and ``_severity_level`` do."""
+        rule = self.env.ref("crm_guardian.crm_guardian_rule_stale_lead")
+        scan = self.env["crm.guardian.scan"]
+        today = self.now.date()
+        cases = [
+            (weight, threshold, ratio, age, amount)
+            for weight in (1.0, 1.5, 2.0)
+            for threshold in (0, 5, 14)
+            for ratio in (None, 0.5, 1.5, 2.0, 7.0)
+            for age in (0, 13, 14, 27, 40, 365)
+            for amount in (None, 0.0, 999.0, 5000.0, 1e9)
+        ]
+        rows = SQL(" UNION ALL ").join(
+            SQL(
+                "SELECT %s AS res_id, 'x' AS name, %s::date AS reference_date, NULL::int4 "
+                "AS partner_id, NULL::int4 AS user_id, NULL::int4 AS team_id, NULL::int4 "
+                "AS company_id, %s::numeric AS amount, '{}'::jsonb AS reason_params, "
+                "%s::float8 AS ratio, NULL::int4 AS severity_level",
+                index,
+                today - timedelta(days=age),
+                amount,
+                ratio,
+            )
+            for index, (_w, _t, ratio, age, amount) in enumerate(cases)
+        )
+        for weight, threshold in {(w, t) for w, t, *_rest in cases}:
+            rule.write({"weight": weight, "threshold": threshold})
+            result = dict(
+                (row[0], row[1:])
+                for row in self.env.execute_query(
+                    SQL(
+                        "SELECT res_id, risk_score, severity_level FROM (%s) s",
+                        scan._finding_rows_sql("stale_lead", rule, rows, self.now),
+                    )
+                )
+            )
+            for index, (w, t, ratio, age, amount) in enumerate(cases):
+                if (w, t) != (weight, threshold):
+                    continue
+                expected = (
+                    scan._risk(w, t, ratio, age, amount),
+                    scan._severity_level(ratio, age, t),
+                )
+                self.assertEqual(result[index], expected, (w, t, ratio, age, amount))
 
     def test_next_night_writes_only_what_users_see_change(self):
         """A day later a finding is rewritten only when its risk, level, amount... changed:
-        not for its age (derived when read) nor its reason (facts, rendered when read)."""
+        not for its age (derived when read), its reason (facts, rendered when read) nor
+        a day more within the same threshold step (the risk counts whole steps)."""
         capped = self.create_stale_lead(140)  # ratio capped: the risk no longer grows
-        growing = self.create_stale_lead(20)
+        same_step = self.create_stale_lead(20)  # 20 then 21 days: one 14-day step
+        next_step = self.create_stale_lead(27)  # 27 then 28 days: a second step
         self.scan(["stale_lead"])
-        findings = self.open_finding("stale_lead", capped) | self.open_finding(
-            "stale_lead", growing
-        )
         capped_finding = self.open_finding("stale_lead", capped)
+        same_finding = self.open_finding("stale_lead", same_step)
+        next_finding = self.open_finding("stale_lead", next_step)
+        findings = capped_finding | same_finding | next_finding
+        self.assertEqual(same_finding.risk_score, next_finding.risk_score, "one step each")
         reason = capped_finding.reason
         written = {finding: finding.write_date for finding in findings}
         night = self.scan(["stale_lead"], now=self.now + timedelta(days=1))
         self.assertEqual(night["stale_lead"]["created"], 0)
+        self.assertEqual(night["stale_lead"]["updated"], 1)
         findings.invalidate_recordset()
         self.assertEqual(capped_finding.write_date, written[capped_finding], "not rewritten")
-        growing_finding = findings - capped_finding
-        self.assertGreater(growing_finding.write_date, written[growing_finding], "its risk grew")
+        self.assertEqual(same_finding.write_date, written[same_finding], "same step")
+        self.assertGreater(next_finding.write_date, written[next_finding], "a step further")
+        self.assertEqual(next_finding.severity_level, 2)
+        self.assertEqual(next_finding.risk_score, 50)
         self.assertEqual(capped_finding.reason, reason, "read the same day: the same text")
         self.assertIn("140 days", reason)
 

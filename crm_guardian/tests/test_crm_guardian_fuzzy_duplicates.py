@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
+from odoo.addons.crm_guardian.models.crm_guardian_scan import FULL_PASS_EVERY
 from odoo.addons.crm_guardian.tools import duplicate_matcher as matcher
 
 from .common import CrmGuardianCommon
@@ -228,6 +231,24 @@ class TestCrmGuardianFuzzyDuplicates(CrmGuardianCommon):
         (second | third).active = False
         self.scan([CONTACT])
         self.assertFalse(self.group_of(CONTACT, first))
+
+    def test_next_night_compares_changed_records(self):
+        """Duplicates do not change with the day: the next night compares the records
+        changed since the last pass; a full pass comes back after FULL_PASS_EVERY."""
+        first = self.person("Leopold Quintrell", "8 Wattle Grove", "2615", "Kippax")
+        self.scan([CONTACT])
+        second = self.person("Leopold Quintrel", "8 Wattle Gr", "2615", "Kippax")
+        Line = self.env["crm.guardian.scan.run.line"].sudo()
+
+        def last_line():
+            return Line.search([("check", "=", CONTACT)], order="id desc", limit=1)
+
+        self.scan([CONTACT], now=self.now + timedelta(days=1))
+        self.assertEqual(last_line().mode, "incremental")
+        self.assertEqual(set(self.group_of(CONTACT, first)._member_ids()), {first.id, second.id})
+        self.scan([CONTACT])  # today again: the scan state of today
+        self.scan([CONTACT], now=self.now + FULL_PASS_EVERY + timedelta(days=1))
+        self.assertEqual(last_line().mode, "full", "the weekly full pass")
 
     def test_scheduled_scan_in_units(self):
         first = self.firm("Quorrobolong Mining NL", "2 Pit Road", "2325", "Cessnock")

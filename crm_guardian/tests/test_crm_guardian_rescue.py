@@ -138,8 +138,8 @@ class TestCrmGuardianRescue(CrmGuardianCommon):
         self.assertEqual(finding.age_days, 10)
         self.assertAlmostEqual(finding.amount, 5000.0)
         self.assertIn("10 days overdue", finding.reason)
-        # risk = 25 * 10 / 30 + 5 * log10(1 + 5000) = 8.3 + 18.5
-        self.assertEqual(finding.risk_score, 27)
+        # risk = 25 * floor(10 / 30) + 5 * log10(1 + 5000): whole 30-day steps, 0 + 18.5
+        self.assertEqual(finding.risk_score, 18)
         self.assertFalse(self.finding("invoice_overdue", due_today), "due today is not overdue")
         self.assertFalse(self.finding("invoice_overdue", draft))
 

@@ -1,6 +1,7 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
+from odoo.tools import SQL
 
 PREVIEW_LIMIT = 200
 
@@ -34,9 +35,9 @@ class CrmGuardianRuleTester(models.TransientModel):
         domain = expression.AND([rule._get_record_domain(), [("id", "in", readable)]])
         # sudo: the check reads related data in SQL; its records are restricted above
         scan = self.env["crm.guardian.scan"].sudo()
-        vals_list = scan._run_check(rule.check, rule, domain, fields.Datetime.now())
-        vals_list.sort(key=lambda vals: -vals["risk_score"])
-        shown = vals_list[:PREVIEW_LIMIT]
+        match_count, shown = self._riskiest(
+            scan._run_check(rule.check, rule, domain, fields.Datetime.now())
+        )
         reasons = self.env["crm.guardian.reason"]._render_many(
             [
                 (
@@ -51,7 +52,7 @@ class CrmGuardianRuleTester(models.TransientModel):
         self.line_ids.unlink()
         self.write(
             {
-                "match_count": len(vals_list),
+                "match_count": match_count,
                 "line_ids": [
                     fields.Command.create(
                         {
@@ -59,7 +60,7 @@ class CrmGuardianRuleTester(models.TransientModel):
                             "res_id": vals["res_id"],
                             "name": vals["name"],
                             "reference_date": vals.get("reference_date"),
-                            "age_days": vals.get("age_days", 0),
+                            "age_days": self._age_days(vals),
                             "risk_score": vals["risk_score"],
                             "reason": reason,
                         }
@@ -68,6 +69,25 @@ class CrmGuardianRuleTester(models.TransientModel):
                 ],
             }
         )
+
+
+    def _riskiest(self, found):
+        """``(count, the PREVIEW_LIMIT riskiest finding values)`` of a check's result:
+        a list of values, or the SQL of its rows (counted and sorted in PostgreSQL)."""
+        if not isinstance(found, SQL):
+            found.sort(key=lambda vals: -vals["risk_score"])
+            return len(found), found[:PREVIEW_LIMIT]
+        [(count,)] = self.env.execute_query(SQL("SELECT COUNT(*) FROM (%s) s", found))
+        shown = self.env.execute_query_dict(
+            SQL("SELECT * FROM (%s) s ORDER BY risk_score DESC, res_id LIMIT %s", found, PREVIEW_LIMIT)
+        )
+        return count, shown
+
+    def _age_days(self, vals):
+        if "age_days" in vals:
+            return vals["age_days"]
+        reference = vals.get("reference_date")
+        return (fields.Datetime.now().date() - reference).days if reference else 0
 
 
 class CrmGuardianRuleTesterLine(models.TransientModel):
