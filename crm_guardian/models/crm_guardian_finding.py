@@ -36,6 +36,8 @@ PARTIAL_INDEXES = {
     "crm_guardian_finding_open_date_idx": (["reference_date DESC", "id DESC"], OPEN),
     # the scan: standing findings of a check, by record (resolution, deleted records)
     "crm_guardian_finding_standing_idx": (['"check"', "res_id"], "state IN ('open', 'dismissed')"),
+    # the scan: the dismissed findings, few, that may re-open (not a scan of them all)
+    "crm_guardian_finding_dismissed_idx": (["key"], "state = 'dismissed'"),
 }
 # technical columns of the scan: not offered in custom filters, group-bys and exports
 INTERNAL_FIELDS = (
@@ -46,7 +48,6 @@ INTERNAL_FIELDS = (
     "member_res_ids",
     "severity_level",
     "dismissed_level",
-    "sync_hash",
     "reason_params",
 )
 UNINDEXED_FIELDS = (
@@ -172,9 +173,6 @@ class CrmGuardianFinding(models.Model):
     dismissed_level = fields.Integer(readonly=True, aggregator=None)
     dismiss_until = fields.Date(string="Dismissed Until", readonly=True)
     dismiss_note = fields.Text(string="Dismissal Note", readonly=True)
-    sync_hash = fields.Char(
-        readonly=True, help="Fingerprint of the scanned values: a rescan writes only changes."
-    )
     has_open_activity = fields.Boolean(string="Open Activity", compute="_compute_has_open_activity")
 
     _sql_constraints = [

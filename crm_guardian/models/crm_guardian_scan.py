@@ -32,6 +32,10 @@ RATIO_CAP = 3.0
 # work_mem of the scan's transaction (see CrmGuardianScan._scan)
 SCAN_WORK_MEM = "128MB"
 
+# Statistics of the merge's temporary table: its size and its key, all the merge joins
+# on (the other columns' statistics cost more than the join they would plan)
+ANALYZE_SCAN_ROWS = "ANALYZE crm_guardian_scan_rows (key)"
+
 # Findings written by a scan above which it refreshes the table's statistics
 ANALYZE_AFTER_WRITES = 10000
 
@@ -1146,14 +1150,13 @@ class CrmGuardianScan(models.AbstractModel):
         ``res_id``, ``name``, ``reference_date`` (date), ``partner_id``, ``user_id``,
         ``team_id``, ``company_id``, ``amount`` (numeric), ``reason_params`` (jsonb),
         ``ratio`` (float, NULL: whole thresholds crossed by the age) and
-        ``severity_level`` (NULL: thresholds crossed, at least 1)."""
+        ``severity_level`` (NULL: thresholds crossed, at least 1). (``OFFSET 0``: its
+        columns are computed once per row, not inlined in each expression using them.)"""
         definition = self._get_checks()[code]
         threshold = rule.threshold
         age = SQL("COALESCE(%s::date - c.reference_date, 0)", now.date())
         crossed = SQL("(%s / %s)", age, threshold) if threshold > 0 else SQL("1")
-        ratio = SQL(
-            "GREATEST(0, LEAST(COALESCE(c.ratio::float8, %s), %s))", crossed, RATIO_CAP
-        )
+        ratio = SQL("GREATEST(0, LEAST(COALESCE(c.ratio::float8, %s), %s))", crossed, RATIO_CAP)
         amount_factor = SQL("LEAST(25, 5 * log(1 + GREATEST(COALESCE(c.amount::float8, 0), 0)))")
         risk = SQL(
             "GREATEST(0, LEAST(100, round(%s::float8 * (25 * %s + %s))))::int4",
@@ -1170,7 +1173,7 @@ class CrmGuardianScan(models.AbstractModel):
                       c.reason_params,
                       COALESCE(c.severity_level, GREATEST(1, floor(%(level)s)))::int4
                           AS severity_level
-                 FROM (%(found)s) c""",
+                 FROM (%(found)s OFFSET 0) c""",
             code=code,
             section=definition["section"],
             model=definition["model"],
@@ -1217,9 +1220,9 @@ class CrmGuardianScan(models.AbstractModel):
         columns of ``SCANNED_FIELDS``: see ``_finding_rows_sql``). They are copied
         (``COPY``, or ``INSERT … SELECT``: no row through Python) into a temporary table, then
         merged into ``crm_guardian_finding`` with four set-based statements: re-open
-        candidates, ``UPDATE`` of the changed ones (a fingerprint of the scanned
-        columns, ``sync_hash``, tells), ``INSERT`` of the new ones (``ON CONFLICT (key)
-        DO NOTHING``: never twice), resolution of the standing findings of ``check``
+        candidates, ``UPDATE`` of the changed ones (whose scanned columns differ),
+        ``INSERT`` of the new ones (``ON CONFLICT (key) DO NOTHING``: never twice),
+        resolution of the standing findings of ``check``
         in ``scope`` whose key was not scanned. Invariants: no ORM computes or
         constraints run (stored computes of the finding are filled by the checks:
         ``high_risk``), no mail tracking; created/updated by NULL (the scan: a user id
@@ -1237,40 +1240,60 @@ class CrmGuardianScan(models.AbstractModel):
         self = self.sudo()
         Finding = self.env["crm.guardian.finding"]
         Finding.flush_model()
-        cr = self.env.cr
+        columns = self._fill_scan_rows(vals_list)
+        reopened = self._sync_reopen_candidates(now)
+        counts = {
+            "updated": self._sync_update(check, columns, list(reopened), now),
+            "created": self._sync_insert(columns, now),
+            "resolved": self._sync_resolve(check, scope, now),
+            "reopened": len(reopened),
+        }
+        self.env.cr.execute("DROP TABLE crm_guardian_scan_rows, crm_guardian_scan_new")
+        Finding.invalidate_model()
+        if reopened:
+            # chatter history of the reopening; one message per reopened finding,
+            # posted in one batch (few findings reopen per scan)
+            Finding.browse(list(reopened))._message_log_batch(bodies=reopened)
+        return counts
+
+    @api.model
+    def _fill_scan_rows(self, vals_list):
+        """The rows of ``_sync_findings`` into the temporary table
+        ``crm_guardian_scan_rows``; returns its columns ``[(fname, column type)]``
+        (but the key)."""
         if isinstance(vals_list, SQL):
             columns = self._sql_columns(SCANNED_FIELDS)
             self._insert_scan_rows(columns, vals_list)
-        else:
-            rows = {}
-            for vals in vals_list:
-                vals = self._prepare_sync_vals(vals)
-                rows[vals["key"]] = vals
-            columns = self._sql_columns(set(SCANNED_FIELDS).union(*rows.values()) - {"key"})
-            self._copy_scan_rows(columns, rows.values())
-        table = SQL.identifier("crm_guardian_scan_rows")
-        names = [SQL.identifier(fname) for fname, _type in columns]
-        fingerprint = SQL("md5(ROW(%s)::text)", SQL(", ").join(SQL("t.%s", name) for name in names))
-        scanned = SQL("(SELECT t.*, %s AS sync_hash FROM %s t)", fingerprint, table)
+            return columns
+        rows = {}
+        for vals in vals_list:
+            vals = self._prepare_sync_vals(vals)
+            rows[vals["key"]] = vals
+        columns = self._sql_columns(set(SCANNED_FIELDS).union(*rows.values()) - {"key"})
+        self._copy_scan_rows(columns, rows.values())
+        return columns
 
-        # dismissed findings whose dismissal ended or whose evidence got worse
+    @api.model
+    def _sync_reopen_candidates(self, now):
+        """``{finding id: why (escaped)}`` of the dismissed findings scanned again whose
+        dismissal ended or whose evidence got worse."""
+        cr = self.env.cr
         cr.execute(
             SQL(
                 """SELECT f.id, f.dismiss_until, f.dismissed_level, t.severity_level,
                           f."check", t.reason_params, t.reference_date, t.threshold
-                     FROM crm_guardian_finding f JOIN %s t ON t.key = f.key
+                     FROM crm_guardian_finding f JOIN crm_guardian_scan_rows t ON t.key = f.key
                     WHERE f.state = 'dismissed'
                       AND (f.dismiss_until <= %s
                            OR COALESCE(t.severity_level, 0) > COALESCE(f.dismissed_level, 0))""",
-                table,
                 now.date(),
             )
         )
-        reopened = {}
         candidates = cr.fetchall()
         reasons = self.env["crm.guardian.reason"]._render_many(
             [row[4:] for row in candidates], today=now.date()
         )
+        reopened = {}
         for (finding_id, until, dismissed_level, level, *_facts), reason in zip(
             candidates, reasons, strict=True
         ):
@@ -1279,12 +1302,22 @@ class CrmGuardianScan(models.AbstractModel):
             )
             if why:
                 reopened[finding_id] = escape(why)
-        reopen_ids = list(reopened)
+        return reopened
 
-        cr.execute(
+    @api.model
+    def _sync_update(self, check, columns, reopen_ids, now):
+        """Rewrite the findings of ``check`` whose scanned ``columns`` differ from the
+        rows (compared as values: cheaper than a fingerprint of their text), the
+        resolved ones found again and ``reopen_ids`` (re-opened); returns the count."""
+        names = [SQL.identifier(fname) for fname, _type in columns]
+        standing, found = (
+            SQL("(%s)", SQL(", ").join(SQL("%s.%s", SQL.identifier(alias), name) for name in names))
+            for alias in ("f", "t")
+        )
+        self.env.cr.execute(
             SQL(
                 """UPDATE crm_guardian_finding f
-                      SET %(assign)s, sync_hash = t.sync_hash,
+                      SET %(assign)s,
                           state = CASE WHEN f.state = 'resolved' OR f.id = ANY(%(reopen)s)
                                        THEN 'open' ELSE f.state END,
                           resolved_date = CASE WHEN f.state = 'resolved' THEN NULL
@@ -1292,36 +1325,48 @@ class CrmGuardianScan(models.AbstractModel):
                           dismiss_until = CASE WHEN f.id = ANY(%(reopen)s) THEN NULL
                                                ELSE f.dismiss_until END,
                           write_uid = NULL, write_date = %(now)s
-                     FROM %(scanned)s t
-                    WHERE f.key = t.key
+                     FROM crm_guardian_scan_rows t
+                    WHERE f.key = t.key AND f."check" = %(check)s
                       AND (f.state = 'resolved' OR f.id = ANY(%(reopen)s)
-                           OR f.sync_hash IS DISTINCT FROM t.sync_hash)""",
+                           OR %(standing)s IS DISTINCT FROM %(found)s)""",
                 assign=SQL(", ").join(SQL("%s = t.%s", name, name) for name in names),
+                check=check,
+                standing=standing,
+                found=found,
                 reopen=reopen_ids,
                 now=now,
-                scanned=scanned,
             )
         )
-        updated = cr.rowcount
+        return self.env.cr.rowcount
 
+    @api.model
+    def _sync_insert(self, columns, now):
+        """Create the findings of the rows whose key is new (the ORM's defaults for the
+        other columns); returns the count."""
+        Finding = self.env["crm.guardian.finding"]
         defaults = {
             fname: value
             for fname, value in Finding._add_missing_default_values({}).items()
             if fname not in dict(columns) and not Finding._fields[fname].type.endswith("2many")
         }
         default_columns = self._sql_columns(defaults)
-        # the keys that exist were updated above; the unique key skips them. (Not an
-        # anti-join on the findings: on a first scan PostgreSQL plans it on an empty
-        # table, a nested loop rereading the rows this INSERT adds, quadratic: hours
-        # at a million findings.)
-        cr.execute(
+        # the new keys, found before the INSERT (an anti-join inside it may be planned
+        # on a still empty table as a nested loop rereading the rows the INSERT adds:
+        # quadratic, hours at a million findings); the unique key still guards
+        self.env.cr.execute(
+            """CREATE TEMPORARY TABLE crm_guardian_scan_new ON COMMIT DROP AS
+               SELECT t.key FROM crm_guardian_scan_rows t
+                WHERE NOT EXISTS (SELECT 1 FROM crm_guardian_finding f WHERE f.key = t.key)"""
+        )
+        names = [SQL.identifier(fname) for fname, _type in columns]
+        self.env.cr.execute(
             SQL(
                 """INSERT INTO crm_guardian_finding
-                          (key, %(names)s, sync_hash, %(default_names)s
+                          (key, %(names)s, %(default_names)s
                            create_uid, create_date, write_uid, write_date)
-                   SELECT t.key, %(values)s, t.sync_hash, %(default_values)s
+                   SELECT t.key, %(values)s, %(default_values)s
                           NULL, %(now)s, NULL, %(now)s
-                     FROM %(scanned)s t
+                     FROM crm_guardian_scan_rows t JOIN crm_guardian_scan_new n ON n.key = t.key
                        ON CONFLICT (key) DO NOTHING""",
                 names=SQL(", ").join(names),
                 values=SQL(", ").join(SQL("t.%s", name) for name in names),
@@ -1333,39 +1378,28 @@ class CrmGuardianScan(models.AbstractModel):
                     for fname, column_type in default_columns
                 ),
                 now=now,
-                scanned=scanned,
             )
         )
-        created = cr.rowcount
+        return self.env.cr.rowcount
 
-        cr.execute(
+    @api.model
+    def _sync_resolve(self, check, scope, now):
+        """Resolve the standing findings of ``check`` in ``scope`` (see
+        ``_sync_findings``) not among the rows; returns the count."""
+        self.env.cr.execute(
             SQL(
                 """UPDATE crm_guardian_finding f
                       SET state = 'resolved', resolved_date = %(now)s,
                           write_uid = NULL, write_date = %(now)s
-                    WHERE f.%(check_column)s = %(check)s AND f.state IN ('open', 'dismissed')
-                      AND NOT EXISTS (SELECT 1 FROM %(table)s t WHERE t.key = f.key)
+                    WHERE f."check" = %(check)s AND f.state IN ('open', 'dismissed')
+                      AND NOT EXISTS (SELECT 1 FROM crm_guardian_scan_rows t WHERE t.key = f.key)
                       %(scope)s""",
                 scope=SQL("AND %s", scope) if scope is not None else SQL(),
                 now=now,
-                check_column=SQL.identifier("check"),
                 check=check,
-                table=table,
             )
         )
-        resolved = cr.rowcount
-        cr.execute(SQL("DROP TABLE %s", table))
-        Finding.invalidate_model()
-        if reopened:
-            # chatter history of the reopening; one message per reopened finding,
-            # posted in one batch (few findings reopen per scan)
-            Finding.browse(reopen_ids)._message_log_batch(bodies=reopened)
-        return {
-            "created": created,
-            "updated": updated,
-            "resolved": resolved,
-            "reopened": len(reopened),
-        }
+        return self.env.cr.rowcount
 
     @api.model
     def _create_scan_rows_table(self, columns):
@@ -1400,7 +1434,7 @@ class CrmGuardianScan(models.AbstractModel):
                 rows_sql,
             )
         )
-        self.env.cr.execute("ANALYZE crm_guardian_scan_rows")
+        self.env.cr.execute(ANALYZE_SCAN_ROWS)
 
     @api.model
     def _copy_scan_rows(self, columns, vals_list):
@@ -1434,7 +1468,7 @@ class CrmGuardianScan(models.AbstractModel):
             buffer,
         )
         # a temporary table has no statistics: without them the merge plans badly
-        cr.execute("ANALYZE crm_guardian_scan_rows")
+        cr.execute(ANALYZE_SCAN_ROWS)
 
     @api.model
     def _reopen_reason(self, vals, dismissed_level, dismiss_until, today):

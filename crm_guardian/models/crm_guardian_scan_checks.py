@@ -97,8 +97,7 @@ class CrmGuardianScan(models.AbstractModel):
         return SQL(
             "jsonb_build_object('labels', to_jsonb(array_remove(ARRAY[%s]::varchar[], NULL)))",
             SQL(", ").join(
-                SQL("CASE WHEN %s THEN %s END", missing, label)
-                for label, missing in labels_missing
+                SQL("CASE WHEN %s THEN %s END", missing, label) for label, missing in labels_missing
             ),
         )
 
@@ -415,9 +414,7 @@ class CrmGuardianScan(models.AbstractModel):
                 ("email", SQL("(%s) AND NOT (%s)", gap("email"), gap("partner_email"))),
                 (
                     "phone",
-                    SQL(
-                        "(%s) AND NOT (%s)", gap("phone"), gap("partner_phone", "partner_mobile")
-                    ),
+                    SQL("(%s) AND NOT (%s)", gap("phone"), gap("partner_phone", "partner_mobile")),
                 ),
                 ("address", SQL("(%s) AND NOT (%s)", gap("street"), gap("partner_street"))),
             ]

@@ -95,15 +95,15 @@ class TestCrmGuardianEngine(CrmGuardianCommon):
         )
         for weight, threshold in {(w, t) for w, t, *_rest in cases}:
             rule.write({"weight": weight, "threshold": threshold})
-            result = dict(
-                (row[0], row[1:])
+            result = {
+                row[0]: row[1:]
                 for row in self.env.execute_query(
                     SQL(
                         "SELECT res_id, risk_score, severity_level FROM (%s) s",
                         scan._finding_rows_sql("stale_lead", rule, rows, self.now),
                     )
                 )
-            )
+            }
             for index, (w, t, ratio, age, amount) in enumerate(cases):
                 if (w, t) != (weight, threshold):
                     continue

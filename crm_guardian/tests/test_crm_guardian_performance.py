@@ -54,7 +54,7 @@ class TestCrmGuardianPerformance(CrmGuardianCommon):
         )
         definitions = [definition for (definition,) in self.cr.fetchall()]
         self.assertTrue(any("high_risk" in definition for definition in definitions))
-        for column in ("risk_score", "severity_level", "reason_params", "sync_hash"):
+        for column in ("risk_score", "severity_level", "reason_params"):
             for definition in definitions:
                 self.assertNotIn(column, definition)
         self.cr.execute(

@@ -87,7 +87,7 @@ class TestCrmGuardianScreens(CrmGuardianCommon):
     def test_no_technical_columns_to_filter_group_or_export(self):
         Finding = self.env["crm.guardian.finding"].with_user(self.salesman)
         described = Finding.fields_get(attributes=["groupable", "searchable", "exportable"])
-        for fname in ("key", "sync_hash", "member_res_ids", "duplicate_key", "res_id"):
+        for fname in ("key", "member_res_ids", "duplicate_key", "res_id"):
             self.assertFalse(described[fname]["groupable"], fname)
             self.assertFalse(described[fname]["searchable"], fname)
             self.assertFalse(described[fname]["exportable"], fname)

@@ -70,7 +70,6 @@ class CrmGuardianRuleTester(models.TransientModel):
             }
         )
 
-
     def _riskiest(self, found):
         """``(count, the PREVIEW_LIMIT riskiest finding values)`` of a check's result:
         a list of values, or the SQL of its rows (counted and sorted in PostgreSQL)."""
@@ -79,7 +78,11 @@ class CrmGuardianRuleTester(models.TransientModel):
             return len(found), found[:PREVIEW_LIMIT]
         [(count,)] = self.env.execute_query(SQL("SELECT COUNT(*) FROM (%s) s", found))
         shown = self.env.execute_query_dict(
-            SQL("SELECT * FROM (%s) s ORDER BY risk_score DESC, res_id LIMIT %s", found, PREVIEW_LIMIT)
+            SQL(
+                "SELECT * FROM (%s) s ORDER BY risk_score DESC, res_id LIMIT %s",
+                found,
+                PREVIEW_LIMIT,
+            )
         )
         return count, shown
 
