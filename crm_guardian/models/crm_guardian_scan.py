@@ -1243,7 +1243,7 @@ class CrmGuardianScan(models.AbstractModel):
         columns = self._fill_scan_rows(vals_list)
         reopened = self._sync_reopen_candidates(now)
         counts = {
-            "updated": self._sync_update(check, columns, list(reopened), now),
+            "updated": self._sync_update(check, columns, list(reopened), now, scope),
             "created": self._sync_insert(columns, now),
             "resolved": self._sync_resolve(check, scope, now),
             "reopened": len(reopened),
@@ -1305,10 +1305,11 @@ class CrmGuardianScan(models.AbstractModel):
         return reopened
 
     @api.model
-    def _sync_update(self, check, columns, reopen_ids, now):
-        """Rewrite the findings of ``check`` whose scanned ``columns`` differ from the
-        rows (compared as values: cheaper than a fingerprint of their text), the
-        resolved ones found again and ``reopen_ids`` (re-opened); returns the count."""
+    def _sync_update(self, check, columns, reopen_ids, now, scope=None):
+        """Rewrite the findings of ``check`` (in ``scope``: the rows' records are in it)
+        whose scanned ``columns`` differ from the rows (compared as values: cheaper than
+        a fingerprint of their text), the resolved ones found again and ``reopen_ids``
+        (re-opened); returns the count."""
         names = [SQL.identifier(fname) for fname, _type in columns]
         standing, found = (
             SQL("(%s)", SQL(", ").join(SQL("%s.%s", SQL.identifier(alias), name) for name in names))
@@ -1326,9 +1327,10 @@ class CrmGuardianScan(models.AbstractModel):
                                                ELSE f.dismiss_until END,
                           write_uid = NULL, write_date = %(now)s
                      FROM crm_guardian_scan_rows t
-                    WHERE f.key = t.key AND f."check" = %(check)s
+                    WHERE f.key = t.key AND f."check" = %(check)s %(scope)s
                       AND (f.state = 'resolved' OR f.id = ANY(%(reopen)s)
                            OR %(standing)s IS DISTINCT FROM %(found)s)""",
+                scope=SQL("AND %s", scope) if scope is not None else SQL(),
                 assign=SQL(", ").join(SQL("%s = t.%s", name, name) for name in names),
                 check=check,
                 standing=standing,

@@ -46,9 +46,9 @@ class TestCrmGuardianPerformance(CrmGuardianCommon):
         self.assertLessEqual(again, small)
 
     def test_nightly_rewrite_touches_no_index(self):
-        """What may change at night (risk, level, reason facts, fingerprint) is in no index of
-        the findings and pages keep room: the nightly update of every finding is a HOT
-        update. The dashboard counts a flag that changes once in a finding's life."""
+        """What may change at night (risk, level, reason facts) is in no index of the
+        findings and pages keep room: the nightly update of a finding is a HOT update.
+        The dashboard counts a flag that changes once in a finding's life."""
         self.cr.execute(
             """SELECT indexdef FROM pg_indexes WHERE tablename = 'crm_guardian_finding'"""
         )
@@ -60,7 +60,7 @@ class TestCrmGuardianPerformance(CrmGuardianCommon):
         self.cr.execute(
             "SELECT reloptions FROM pg_class WHERE oid = 'crm_guardian_finding'::regclass"
         )
-        self.assertIn("fillfactor=50", self.cr.fetchone()[0])
+        self.assertIn("fillfactor=90", self.cr.fetchone()[0])
 
     def test_scan_writes_findings_as_the_scan(self):
         """Findings written by the scan carry no user (no foreign-key check per row), and
