@@ -304,6 +304,15 @@ class CrmGuardianScan(models.AbstractModel):
             vals_list.append(vals)
         return vals_list
 
+    @api.model
+    def _invoice_name_sql(self, query):
+        """account.move's display name of a posted invoice: its number (and reference)."""
+        return SQL(
+            "%s || COALESCE(' (' || NULLIF(LEFT(%s, 50), '') || ')', '')",
+            SQL.identifier(query.table, "name"),
+            SQL.identifier(query.table, "ref"),
+        )
+
     def _check_invoice_overdue(self, rule, domain, now):
         """Posted customer invoices not paid N days after their due date.
 
@@ -319,20 +328,12 @@ class CrmGuardianScan(models.AbstractModel):
         if rule.amount_threshold:
             conditions.append(("amount_residual_signed", ">=", rule.amount_threshold))
 
-        def display_name(query):
-            # account.move's display name of a posted invoice: its number (and reference)
-            return SQL(
-                "%s || COALESCE(' (' || NULLIF(LEFT(%s, 50), '') || ')', '')",
-                SQL.identifier(query.table, "name"),
-                SQL.identifier(query.table, "ref"),
-            )
-
         rows = self._rows_sql(
             "account.move",
             expression.AND([domain, conditions]),
             {
                 "id": "id",
-                "name": display_name,
+                "name": self._invoice_name_sql,
                 "partner_id": "commercial_partner_id",
                 "user_id": "invoice_user_id",
                 "team_id": "team_id",
@@ -358,12 +359,26 @@ class CrmGuardianScan(models.AbstractModel):
             severity_level=SQL("GREATEST(1, %s)", steps),
         )
 
-    def _check_conversion_gap(self, rule, domain, now):
-        """Opportunities whose customer lacks the email, phone or street the lead has."""
-        cutoff = self._day_cutoff(now, rule.threshold)
-        domain = expression.AND(
+    _conversion_gap_columns = {
+        **_owned_columns,
+        "name": "name",
+        "converted": "date_conversion",
+        "created": "create_date",
+        "email": "email_from",
+        "phone": "phone",
+        "street": "street",
+        "partner_name": "partner_id.complete_name",
+        "partner_email": "partner_id.email",
+        "partner_phone": "partner_id.phone",
+        "partner_mobile": "partner_id.mobile",
+        "partner_street": "partner_id.street",
+    }
+
+    def _conversion_gap_domain(self, cutoff):
+        """Open opportunities converted (or created) before ``cutoff`` whose customer
+        lacks the email, phone or street the lead has."""
+        return expression.AND(
             [
-                domain,
                 self._open_lead_domain(),
                 [("type", "=", "opportunity"), ("partner_id", "!=", False)],
                 [
@@ -390,23 +405,14 @@ class CrmGuardianScan(models.AbstractModel):
                 ],
             ]
         )
+
+    def _check_conversion_gap(self, rule, domain, now):
+        """Opportunities whose customer lacks the email, phone or street the lead has."""
+        cutoff = self._day_cutoff(now, rule.threshold)
         rows = self._rows_sql(
             "crm.lead",
-            domain,
-            {
-                **self._owned_columns,
-                "name": "name",
-                "converted": "date_conversion",
-                "created": "create_date",
-                "email": "email_from",
-                "phone": "phone",
-                "street": "street",
-                "partner_name": "partner_id.complete_name",
-                "partner_email": "partner_id.email",
-                "partner_phone": "partner_id.phone",
-                "partner_mobile": "partner_id.mobile",
-                "partner_street": "partner_id.street",
-            },
+            expression.AND([domain, self._conversion_gap_domain(cutoff)]),
+            self._conversion_gap_columns,
         )
         gap = self._filled_sql
         missing = self._missing_labels_sql(
@@ -429,13 +435,11 @@ class CrmGuardianScan(models.AbstractModel):
     # INCOMPLETE DATA CHECKS
     # ------------------------------------------------------------
 
-    def _check_lead_incomplete(self, rule, domain, now):
-        """Open leads older than N days missing email, phone, source, salesperson or
-        company name."""
-        cutoff = self._day_cutoff(now, rule.threshold)
-        domain = expression.AND(
+    def _lead_incomplete_domain(self, cutoff):
+        """Open leads created before ``cutoff`` missing email, phone, source,
+        salesperson or company name."""
+        return expression.AND(
             [
-                domain,
                 self._open_lead_domain(),
                 [("create_date", "<", cutoff)],
                 [
@@ -455,9 +459,14 @@ class CrmGuardianScan(models.AbstractModel):
                 ],
             ]
         )
+
+    def _check_lead_incomplete(self, rule, domain, now):
+        """Open leads older than N days missing email, phone, source, salesperson or
+        company name."""
+        cutoff = self._day_cutoff(now, rule.threshold)
         rows = self._rows_sql(
             "crm.lead",
-            domain,
+            expression.AND([domain, self._lead_incomplete_domain(cutoff)]),
             {
                 **self._owned_columns,
                 "name": "name",
