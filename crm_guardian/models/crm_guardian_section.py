@@ -84,7 +84,10 @@ class CrmGuardianSection(models.Model):
         counts = {}
         if rows:
             query = SQL(" UNION ALL ").join(rows)
-            counts = {code: (total, high) for code, total, high in Finding._execute_serial(query)}
+            counts = {
+                code: (total, high)
+                for code, total, high in Finding._execute_serial(query, by_index=True)
+            }
         for card in self:
             card.open_count, card.high_risk_count = counts.get(card.code, (0, 0))
             card._set_count_labels(limits.get(card.code, COUNT_LIMIT))

@@ -408,8 +408,8 @@ class TestRecordAccessMatchesOrm(CrmGuardianCommon):
                     self.assertTrue(0 < len(expected) < len(self.findings), label)
 
     def test_serial_plan_is_for_one_statement(self):
-        """The dashboard's counts run without parallel workers nor JIT, and the
-        request's later statements get the server's settings back."""
+        """The dashboard's counts run without parallel workers nor JIT (and by index),
+        and the request's later statements get the server's settings back."""
         cr = self.env.cr
         cr.execute("SET LOCAL jit = on; SET LOCAL max_parallel_workers_per_gather = 2")
         Finding = self.env["crm.guardian.finding"].with_user(self.seller)
@@ -418,7 +418,12 @@ class TestRecordAccessMatchesOrm(CrmGuardianCommon):
         )
         self.assertEqual(Finding._execute_serial(settings), [("off", "0")])
         self.assertEqual(self.env.execute_query(settings), [("on", "2")])
+        # the cards' counts also keep to the indexes, for that statement only
+        seqscan = SQL("SELECT current_setting('enable_seqscan')")
+        self.assertEqual(Finding._execute_serial(seqscan, by_index=True), [("off",)])
+        self.assertEqual(self.env.execute_query(seqscan), [("on",)])
         # the cards count under it, with the same answer
         cards = self.env["crm.guardian.section"].with_user(self.seller).search([])
         self.assertTrue(cards.mapped("open_count_label"))
         self.assertEqual(self.env.execute_query(settings), [("on", "2")])
+        self.assertEqual(self.env.execute_query(seqscan), [("on",)])
