@@ -38,19 +38,24 @@ import json
 import os
 import random
 import re
-import signal
 import subprocess
 import sys
 import time
 from datetime import timedelta
 
-import psutil
 import psycopg2
-from bench_common import REPO, bench_env, report, timed
+from bench_common import (
+    REPO,
+    bench_env,
+    cron_worker_peak_rss,
+    production_server,
+    report,
+    stop,
+    timed,
+)
 
 DB = os.environ.get("GUARDIAN_BENCH_DB", "guardian_bench")
 CRON_PORT = int(os.environ.get("GUARDIAN_BENCH_CRON_PORT", "8270"))
-ODOO_BIN = os.environ.get("ODOO_BIN", "/opt/odoo18/odoo-bin")
 
 
 # ----------------------------------------------------------------------
@@ -110,7 +115,8 @@ def generate(env, leads, partners, invoices, quotations):
                     ELSE 'contact' || (CASE WHEN g %% 100 = 1 THEN g - 1 ELSE g END)
                          || '@example' || (g %% 1000) || '.com' END,
                CASE WHEN g %% 3 = 0 THEN NULL ELSE '+3247' || lpad(g::text, 7, '0') END,
-               true, 'contact', %s, 'no', (now() - interval '3 hours'), (now() - interval '3 hours'), 1, 1
+               true, 'contact', %s, 'no',
+               (now() - interval '3 hours'), (now() - interval '3 hours'), 1, 1
           FROM generate_series(1, %s) g
         """,
         [company.id, partners],
@@ -140,7 +146,8 @@ def generate(env, leads, partners, invoices, quotations):
                CASE WHEN g %% 9 = 0 THEN NULL ELSE '+3248' || lpad((CASE WHEN g %% 100 = 2
                     THEN g - 1 ELSE g END)::text, 7, '0') END,
                'Contact ' || g, CASE WHEN g %% 6 = 0 THEN NULL ELSE 'Lead Co ' || g END, 10,
-               (now() - interval '3 hours') - (g %% 60) * interval '1 day', (now() - interval '3 hours') - (g %% 90) * interval '1 day',
+               (now() - interval '3 hours') - (g %% 60) * interval '1 day',
+               (now() - interval '3 hours') - (g %% 90) * interval '1 day',
                (now() - interval '3 hours'), 1, 1, '0'
           FROM generate_series(1, %s) g
         """,
@@ -151,7 +158,8 @@ def generate(env, leads, partners, invoices, quotations):
         INSERT INTO mail_message (model, res_id, message_type, body, date, author_id,
                                   create_date, write_date, create_uid, write_uid)
         SELECT 'crm.lead', id, 'notification', '<p>Lead created</p>',
-               CASE WHEN id % 10 = 0 THEN (now() - interval '3 hours') - interval '1 day' ELSE create_date END,
+               CASE WHEN id % 10 = 0 THEN (now() - interval '3 hours') - interval '1 day'
+                    ELSE create_date END,
                3, (now() - interval '3 hours'), (now() - interval '3 hours'), 1, 1
           FROM crm_lead WHERE name LIKE 'Bench lead %'
         """
@@ -166,9 +174,12 @@ def generate(env, leads, partners, invoices, quotations):
                                 write_uid)
         SELECT 'BENCH/SO/' || g, CASE WHEN g %% 3 = 0 THEN 'draft' ELSE 'sent' END, %s,
                %s + (g %% (%s - %s + 1)), %s + (g %% (%s - %s + 1)),
-               %s + (g %% (%s - %s + 1)), (now() - interval '3 hours') - (g %% 40) * interval '1 day',
-               ((now() - interval '3 hours') + ((g %% 30) - 5) * interval '1 day')::date, %s, %s, %s,
-               100 + g %% 5000, 100 + g %% 5000, g %% 2 = 0, (now() - interval '3 hours'), (now() - interval '3 hours'), 1, 1
+               %s + (g %% (%s - %s + 1)),
+               (now() - interval '3 hours') - (g %% 40) * interval '1 day',
+               ((now() - interval '3 hours') + ((g %% 30) - 5) * interval '1 day')::date,
+               %s, %s, %s,
+               100 + g %% 5000, 100 + g %% 5000, g %% 2 = 0,
+               (now() - interval '3 hours'), (now() - interval '3 hours'), 1, 1
           FROM generate_series(1, %s) g
         """,
         [
@@ -472,24 +483,7 @@ def cron_scan(env, label):
     last_run = cr.fetchone()[0]
     cr.commit()
     log = REPO / ".odoo" / f"cron-{DB}-{label}.log"
-    log.unlink(missing_ok=True)
-    config_file = REPO / ".odoo" / f"bench-{DB}.conf"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            ODOO_BIN,
-            "-c",
-            str(config_file),
-            "-d",
-            DB,
-            "--workers=2",
-            "--max-cron-threads=1",
-            f"--http-port={CRON_PORT}",
-            f"--gevent-port={CRON_PORT + 3}",
-            f"--logfile={log}",
-            "--log-level=info",
-        ]
-    )
+    server = production_server(DB, CRON_PORT, log)
     started = time.time()
     try:
         peak_rss, state = watch_run(env, server, last_run, log)
@@ -503,9 +497,6 @@ def cron_scan(env, label):
     return figures
 
 
-CRON_WORKER = re.compile(r"Worker WorkerCron \((\d+)\) alive")
-
-
 def watch_run(env, server, last_run, log, timeout=3 * 3600):
     """Sample the cron workers' memory (their pids from the log) every second until the
     run after ``last_run`` ends; returns the peak RSS and the run's state."""
@@ -517,12 +508,7 @@ def watch_run(env, server, last_run, log, timeout=3 * 3600):
     try:
         while time.time() < deadline and server.poll() is None:
             time.sleep(1)
-            text = log.read_text() if log.exists() else ""
-            for pid in set(CRON_WORKER.findall(text)):
-                try:
-                    peak = max(peak, psutil.Process(int(pid)).memory_info().rss)
-                except psutil.Error:
-                    continue
+            peak = cron_worker_peak_rss(log.read_text() if log.exists() else "", peak)
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT state FROM crm_guardian_scan_run WHERE id > %s ORDER BY id LIMIT 1",
@@ -535,20 +521,6 @@ def watch_run(env, server, last_run, log, timeout=3 * 3600):
     finally:
         connection.close()
     return peak, state
-
-
-def stop(server):
-    """Odoo's signal handler needs a second SIGTERM to stop a busy server."""
-    for _attempt in range(2):
-        if server.poll() is not None:
-            return
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            continue
-    server.kill()
-    server.wait()
 
 
 def run_figures(env, last_run):

@@ -18,19 +18,14 @@ workers killed. Figures go to stdout and bench/results/plan-cron-<plans>.json.
 import argparse
 import os
 import re
-import signal
 import subprocess
-import sys
 import time
 
-import psutil
-from bench_common import REPO, bench_env, report
+from bench_common import REPO, bench_env, cron_worker_peak_rss, production_server, report, stop
 
 DB = os.environ.get("PLAN_CRON_BENCH_DB", "h_i23c_plan_cron")
 PORT = int(os.environ.get("PLAN_CRON_BENCH_PORT", "8301"))
-ODOO_BIN = os.environ.get("ODOO_BIN", "/opt/odoo18/odoo-bin")
 CRON_XMLID = "service_desk.ir_cron_service_maintenance_plan"
-CRON_WORKER = re.compile(r"Worker WorkerCron \((\d+)\) alive")
 CREATED_LINE = re.compile(r"Maintenance plans: (\d+) served, (\d+) jobs created, (\d+) left\.")
 
 
@@ -85,24 +80,7 @@ def cron_run(env, label, timeout):
     cron = make_due(env)
     jobs_before, _due = count_state(env)
     log = REPO / ".odoo" / f"plan-cron-{DB}-{label}.log"
-    log.unlink(missing_ok=True)
-    config_file = REPO / ".odoo" / f"bench-{DB}.conf"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            ODOO_BIN,
-            "-c",
-            str(config_file),
-            "-d",
-            DB,
-            "--workers=2",
-            "--max-cron-threads=1",
-            f"--http-port={PORT}",
-            f"--gevent-port={PORT + 3}",
-            f"--logfile={log}",
-            "--log-level=info",
-        ]
-    )
+    server = production_server(DB, PORT, log)
     started = time.time()
     completed = re.compile(rf"Job '[^']*' \({cron.id}\) completed")
     peak, deadline, text = 0, started + timeout, ""
@@ -110,11 +88,7 @@ def cron_run(env, label, timeout):
         while time.time() < deadline and server.poll() is None:
             time.sleep(1)
             text = log.read_text() if log.exists() else ""
-            for pid in set(CRON_WORKER.findall(text)):
-                try:
-                    peak = max(peak, psutil.Process(int(pid)).memory_info().rss)
-                except psutil.Error:
-                    continue
+            peak = cron_worker_peak_rss(text, peak)
             if completed.search(text):
                 break
     finally:
@@ -135,20 +109,6 @@ def cron_run(env, label, timeout):
         f"{label}_workers_killed": text.count("timeout after") + text.count("CPU time limit"),
         f"{label}_errors": len(re.findall(r" (ERROR|CRITICAL) ", text)),
     }
-
-
-def stop(server):
-    """Odoo's signal handler needs a second SIGTERM to stop a busy server."""
-    for _attempt in range(2):
-        if server.poll() is not None:
-            return
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            continue
-    server.kill()
-    server.wait()
 
 
 def main():

@@ -1244,7 +1244,7 @@ class CrmGuardianScan(models.AbstractModel):
         reopened = self._sync_reopen_candidates(now)
         counts = {
             "updated": self._sync_update(check, columns, list(reopened), now, scope),
-            "created": self._sync_insert(columns, now),
+            "created": self._sync_insert(check, columns, now, scope),
             "resolved": self._sync_resolve(check, scope, now),
             "reopened": len(reopened),
         }
@@ -1342,9 +1342,12 @@ class CrmGuardianScan(models.AbstractModel):
         return self.env.cr.rowcount
 
     @api.model
-    def _sync_insert(self, columns, now):
+    def _sync_insert(self, check, columns, now, scope=None):
         """Create the findings of the rows whose key is new (the ORM's defaults for the
-        other columns); returns the count."""
+        other columns); returns the count. The rows' keys are looked up among the
+        findings of ``check`` in ``scope`` (the rows' records are in it): PostgreSQL 15
+        hashes the inner side of an anti-join, every finding of the table otherwise,
+        once per unit."""
         Finding = self.env["crm.guardian.finding"]
         defaults = {
             fname: value
@@ -1356,9 +1359,14 @@ class CrmGuardianScan(models.AbstractModel):
         # on a still empty table as a nested loop rereading the rows the INSERT adds:
         # quadratic, hours at a million findings); the unique key still guards
         self.env.cr.execute(
-            """CREATE TEMPORARY TABLE crm_guardian_scan_new ON COMMIT DROP AS
-               SELECT t.key FROM crm_guardian_scan_rows t
-                WHERE NOT EXISTS (SELECT 1 FROM crm_guardian_finding f WHERE f.key = t.key)"""
+            SQL(
+                """CREATE TEMPORARY TABLE crm_guardian_scan_new ON COMMIT DROP AS
+                   SELECT t.key FROM crm_guardian_scan_rows t
+                    WHERE NOT EXISTS (SELECT 1 FROM crm_guardian_finding f
+                                       WHERE f.key = t.key AND f."check" = %s %s)""",
+                check,
+                SQL("AND %s", scope) if scope is not None else SQL(),
+            )
         )
         names = [SQL.identifier(fname) for fname, _type in columns]
         self.env.cr.execute(
