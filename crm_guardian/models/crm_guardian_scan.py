@@ -907,7 +907,7 @@ class CrmGuardianScan(models.AbstractModel):
         Incremental when the check is marked ``incremental`` and every rule of it was
         scanned with the same rules (signature) on the day of ``now`` (ages and
         day-based thresholds change with the day: the first scan of a day is full) —
-        or, for a check whose threshold is not in days (duplicates: nothing changes
+        or, for a check whose threshold counts members (duplicates: nothing changes
         with the day), when their last full pass is at most ``FULL_PASS_EVERY`` old.
         Records count as changed from the start of the last scan's transaction, less
         ``INCREMENTAL_MARGIN``: ``write_date`` is the start of the writer's transaction,
@@ -923,7 +923,7 @@ class CrmGuardianScan(models.AbstractModel):
         last = dates.pop()
         if not last:
             return None
-        if self._check_unit(code) == "days":
+        if self._check_unit(code) != "members":  # days, hours: change with time
             if last.date() != now.date():
                 return None
         else:
@@ -1248,7 +1248,7 @@ class CrmGuardianScan(models.AbstractModel):
             "resolved": self._sync_resolve(check, scope, now),
             "reopened": len(reopened),
         }
-        self.env.cr.execute("DROP TABLE crm_guardian_scan_rows, crm_guardian_scan_new")
+        self.env.cr.execute("DROP TABLE crm_guardian_scan_rows")
         Finding.invalidate_model()
         if reopened:
             # chatter history of the reopening; one message per reopened finding,
@@ -1390,7 +1390,9 @@ class CrmGuardianScan(models.AbstractModel):
                 now=now,
             )
         )
-        return self.env.cr.rowcount
+        created = self.env.cr.rowcount
+        self.env.cr.execute("DROP TABLE crm_guardian_scan_new")
+        return created
 
     @api.model
     def _sync_resolve(self, check, scope, now):
