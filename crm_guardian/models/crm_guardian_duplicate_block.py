@@ -1,12 +1,17 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class CrmGuardianDuplicateBlock(models.Model):
     """The blocking keys of the records a fuzzy duplicate check compares: two records
     are compared when they share a key (``tools/duplicate_matcher.block_keys``, prefixed
-    with the check's tag, so that the key alone is indexed). Written and read in SQL by
-    the scan, kept between scans so that a same-day rescan compares
-    only the changed records against their blocks."""
+    with the check's tag). Written and read in SQL by the scan, kept between scans so
+    that a rescan compares only the changed records against their blocks.
+
+    Each check has its own two partial indexes (its keys; its records), so that a full
+    pass appends a check's keys without them and builds them once by sort at the end
+    (:meth:`_drop_check_indexes`, :meth:`_create_check_indexes`); a query that should
+    use them says ``"check" = <code>``."""
 
     _name = "crm.guardian.duplicate.block"
     _description = "CRM Guardian: Duplicate Blocking Key"
@@ -18,28 +23,64 @@ class CrmGuardianDuplicateBlock(models.Model):
 
     def init(self):
         res = super().init()
-        # a cache the scan rebuilds (a full pass, the first of each day): no WAL for it
-        # (unlogged: a crash empties it, and the scan then starts a full pass, see
-        # crm.guardian.scan _fuzzy_keys_lost)
-        self.env.cr.execute(
+        cr = self.env.cr
+        # a cache the scan rebuilds (each full pass): no WAL for it (unlogged: a crash
+        # empties it, and the scan then starts a full pass, see crm.guardian.scan
+        # _fuzzy_keys_lost)
+        cr.execute(
             "SELECT relpersistence FROM pg_class "
             "WHERE oid = 'crm_guardian_duplicate_block'::regclass"
         )
-        if self.env.cr.fetchone()[0] != "u":
-            self.env.cr.execute("ALTER TABLE crm_guardian_duplicate_block SET UNLOGGED")
-        # keys carry their check's tag (crm.guardian.scan _fuzzy_store_keys): the key
-        # alone is indexed, half the size of ("check", key, res_id), which the keys of
-        # earlier versions had (they lack the tag: emptied, the next scan is a full pass)
-        self.env.cr.execute("SELECT to_regclass('crm_guardian_duplicate_block_key_idx')")
-        if self.env.cr.fetchone()[0]:
-            self.env.cr.execute("DROP INDEX crm_guardian_duplicate_block_key_idx")
-            self.env.cr.execute("TRUNCATE crm_guardian_duplicate_block")
-        self.env.cr.execute(
-            "CREATE INDEX IF NOT EXISTS crm_guardian_duplicate_block_tagged_key_idx "
-            "ON crm_guardian_duplicate_block (key)"
-        )
-        self.env.cr.execute(
-            "CREATE INDEX IF NOT EXISTS crm_guardian_duplicate_block_record_idx "
-            'ON crm_guardian_duplicate_block ("check", res_id)'
-        )
+        if cr.fetchone()[0] != "u":
+            cr.execute("ALTER TABLE crm_guardian_duplicate_block SET UNLOGGED")
+        # the keys of versions before the check's tag (emptied: the next scan is a full
+        # pass), then the indexes shared by every check before the partial ones
+        cr.execute("SELECT to_regclass('crm_guardian_duplicate_block_key_idx')")
+        if cr.fetchone()[0]:
+            cr.execute("DROP INDEX crm_guardian_duplicate_block_key_idx")
+            cr.execute("TRUNCATE crm_guardian_duplicate_block")
+        cr.execute("DROP INDEX IF EXISTS crm_guardian_duplicate_block_tagged_key_idx")
+        cr.execute("DROP INDEX IF EXISTS crm_guardian_duplicate_block_record_idx")
+        checks = self.env["crm.guardian.scan"]._get_checks()
+        for code in sorted(code for code, check in checks.items() if check.get("fuzzy")):
+            self._create_check_indexes(code)
         return res
+
+    @api.model
+    def _check_index_names(self, code):
+        """The names of the indexes of ``code``'s keys and of its records."""
+        return f"crm_guardian_block_{code}_key", f"crm_guardian_block_{code}_record"
+
+    @api.model
+    def _create_check_indexes(self, code):
+        """Index the keys and the records of check ``code`` (built by sort when its
+        keys are there: once per full pass)."""
+        key_index, record_index = self._check_index_names(code)
+        for name, column in ((key_index, "key"), (record_index, "res_id")):
+            self.env.cr.execute(
+                SQL(
+                    'CREATE INDEX IF NOT EXISTS %s ON crm_guardian_duplicate_block (%s) '
+                    'WHERE "check" = %s',
+                    SQL.identifier(name),
+                    SQL.identifier(column),
+                    # an index predicate is DDL: a literal, not a parameter
+                    SQL(self.env.cr.mogrify("%s", [code]).decode()),
+                )
+            )
+
+    @api.model
+    def _drop_check_indexes(self, code):
+        """Drop the indexes of check ``code``: a full pass appends its keys without
+        them (sequential writes, not random inserts into an index larger than the
+        server's buffers)."""
+        for name in self._check_index_names(code):
+            self.env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(name)))
+
+    @api.model
+    def _check_indexed(self, code):
+        """Whether check ``code``'s key index exists (a full pass that was not
+        finished dropped it: its keys are incomplete)."""
+        self.env.cr.execute(
+            SQL("SELECT to_regclass(%s) IS NOT NULL", self._check_index_names(code)[0])
+        )
+        return self.env.cr.fetchone()[0]

@@ -700,11 +700,13 @@ class CrmGuardianScan(models.AbstractModel):
             self._start_line(line)
         counts = self._scan_line_unit(line)
         elapsed = time.monotonic() - start
+        # a unit that starts a new kind of work sets the size of the next one itself
+        next_chunk = counts.pop("next_chunk", None)
         line.write(
             {
                 "units": line.units + 1,
                 "duration": line.duration + elapsed,
-                "chunk_size": self._next_chunk_size(line.chunk_size, elapsed),
+                "chunk_size": next_chunk or self._next_chunk_size(line.chunk_size, elapsed),
                 **{fname: line[fname] + counts[fname] for fname in counts},
             }
         )

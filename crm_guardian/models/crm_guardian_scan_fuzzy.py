@@ -1,5 +1,6 @@
 import io
 import json
+import math
 
 from odoo import api, fields, models
 from odoo.osv import expression
@@ -62,12 +63,16 @@ KEY_TAGS = {
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-# Records of a fuzzy check's first unit of a pass (the next ones adapt to its speed, see
-# crm.guardian.scan _next_chunk_size): a record costs about 0.3 ms in a full pass and
-# 2 ms in a same-day rescan (its keys and pairs replaced in the big tables; measured at
-# 1.3 million records, README)
-FIRST_CHUNK_FULL = 5000
+# Records of a fuzzy check's first unit of each kind (the next ones adapt to its speed,
+# see crm.guardian.scan _next_chunk_size): keying a record (read, normalised, its keys
+# appended) and scoring its candidate pairs cost some 0.05-0.1 ms each in a full pass;
+# a changed record of a rescan about 2 ms (its keys and pairs replaced in the big tables)
+FIRST_CHUNK_KEYS = 20000
+FIRST_CHUNK_PAIRS = 5000
 FIRST_CHUNK_CHANGED = 1000
+# Keys a unit of a full pass's blocks phase groups (its part of the check's keys;
+# context ``guardian_keys_per_part`` in tests)
+KEYS_PER_PART = 1000000
 
 
 class CrmGuardianScan(models.AbstractModel):
@@ -75,13 +80,17 @@ class CrmGuardianScan(models.AbstractModel):
     alike by name and address (and email, phone), found by blocking keys and scored by
     ``tools/duplicate_matcher.py``, grouped with a guard against chaining.
 
-    A full pass is a series of units over id ranges, like the record checks: each unit
-    stores its records' blocking keys (``crm.guardian.duplicate.block``) and compares
-    them with the records of lower ids sharing a key, storing the pairs that match
-    (``crm.guardian.duplicate.pair``, with the facts of the match); the last unit
-    groups the pairs into findings. A same-day rescan compares only the changed records
-    against their blocks, then regroups. The method and its figures: README, "Fuzzy
-    duplicates".
+    A full pass has three phases (:meth:`_fuzzy_full_unit`), each in units committed one
+    by one: *keys* (id ranges: the records are normalised and their blocking keys
+    appended to ``crm.guardian.duplicate.block``, the check's indexes dropped), *blocks*
+    (parts of the keys grouped into blocks of at most ``matcher.BLOCK_CAP`` records;
+    their pairs stored as candidates; then the indexes built by sort), *pairs* (id
+    ranges of the pairs' higher id: candidates scored, the matches stored in
+    ``crm.guardian.duplicate.pair`` with the facts of the match). Sequential work
+    throughout: no random traffic in an index larger than the server's buffers. The
+    last unit groups the pairs into findings. A rescan of the changed records looks up
+    their blocks through the indexes instead. The method and its figures: README,
+    "Fuzzy duplicates".
     """
 
     # a feature of its own (keys, pairs, groups: 400 lines) beside the core checks of
@@ -125,54 +134,156 @@ class CrmGuardianScan(models.AbstractModel):
     def _scan_line_unit(self, line):
         if not self._get_checks()[line.check].get("fuzzy"):
             return super()._scan_line_unit(line)
-        code, now = line.check, line.run_id.scan_date
-        model = FUZZY_CHECKS[code][0]
+        code = line.check
         rules = self._check_rules(code)
         domain = self._fuzzy_domain(code, rules)
         if line.since and self._fuzzy_keys_lost(code):
-            line.write({"since": False, "mode": "full", "cursor_id": 0})
-        if not line.chunk_size:
-            # the first unit's size, from which the next ones adapt (see _scan_unit)
-            line.chunk_size = FIRST_CHUNK_CHANGED if line.since else FIRST_CHUNK_FULL
+            line.write({"since": False, "mode": "full", "cursor_id": 0, "chunk_size": 0})
         if not rules:
-            high, read = None, 0
             self._fuzzy_reset(code)
+            done, counts = True, {"records_read": 0}
         elif line.since:
-            high, read = self._fuzzy_compare_changed(
-                code,
-                rules[0],
-                domain,
-                line.since,
-                line.cursor_id,
-                line.chunk_size,
-            )
+            done, counts = self._fuzzy_changed_unit(line, rules[0], domain)
         else:
-            if not line.cursor_id:
-                self._fuzzy_reset(code)
-            high, read = self._next_range(model, line.cursor_id, line.chunk_size)
-            id_range = [("id", ">", line.cursor_id)] + ([("id", "<=", high)] if high else [])
-            self._fuzzy_compare_range(code, rules[0], expression.AND([domain, id_range]))
-        counts = {"created": 0, "updated": 0, "resolved": 0, "reopened": 0}
-        if high is None:
-            vals_list = self._run_check(code, rules[:1], domain, now) if rules else []
-            counts = self._sync_findings(code, vals_list, now, scope=None)
-            line.write({"state": "done", "finished": fields.Datetime.now()})
-            self._store_scan_state(
-                rules, line.signature, now, line.pass_started, full=line.mode == "full"
-            )
-        line.cursor_id = line.max_id if high is None else high
-        return {
-            "records_read": read,
-            "created_count": counts["created"],
-            "updated_count": counts["updated"],
-            "resolved_count": counts["resolved"],
-            "reopened_count": counts["reopened"],
-        }
+            done, counts = self._fuzzy_full_unit(line, rules, domain)
+        if done:
+            counts.update(self._fuzzy_finish(line, rules, domain))
+        return counts
 
     @api.model
-    def _fuzzy_keys_lost(self, code):
-        """Whether the check has no blocking key stored (the unlogged table was emptied
-        by a crash, or never filled): a same-day rescan must then be a full pass."""
+    def _fuzzy_finish(self, line, rules, domain):
+        """The last step of a pass: the stored pairs grouped into findings, synced, the
+        pass remembered. Returns the line's counters to add."""
+        code, now = line.check, line.run_id.scan_date
+        vals_list = self._run_check(code, rules[:1], domain, now) if rules else []
+        counts = self._sync_findings(code, vals_list, now, scope=None)
+        line.write({"state": "done", "finished": fields.Datetime.now(), "cursor_id": line.max_id})
+        self._store_scan_state(
+            rules, line.signature, now, line.pass_started, full=line.mode == "full"
+        )
+        return {f"{key}_count": value for key, value in counts.items()}
+
+    @api.model
+    def _fuzzy_changed_unit(self, line, rule, domain):
+        """A unit of a rescan of the changed records. Returns ``(done, counters)``."""
+        if not line.chunk_size:
+            line.chunk_size = FIRST_CHUNK_CHANGED
+        high, read = self._fuzzy_compare_changed(
+            line.check, rule, domain, line.since, line.cursor_id, line.chunk_size
+        )
+        line.cursor_id = line.max_id if high is None else high
+        return high is None, {"records_read": read}
+
+    @api.model
+    def _fuzzy_full_unit(self, line, rules, domain):
+        """A unit of a full pass, in the phase ``line.fuzzy_phase`` says (see the class
+        docstring). A pass whose keys were lost after its keys phase (a server crash
+        empties unlogged tables) starts again. Returns ``(done, counters)``."""
+        code = line.check
+        if line.fuzzy_phase in ("blocks", "pairs") and self._fuzzy_keys_lost(code, indexed=False):
+            line.fuzzy_phase = False
+        if not line.fuzzy_phase:
+            self._fuzzy_reset(code, rules)
+            line.write(
+                {
+                    "fuzzy_phase": "keys",
+                    "fuzzy_parts": 0,
+                    "cursor_id": 0,
+                    "chunk_size": FIRST_CHUNK_KEYS,
+                }
+            )
+        if line.fuzzy_phase == "keys":
+            return False, self._fuzzy_keys_unit(line, domain)
+        if line.fuzzy_phase == "blocks":
+            return False, self._fuzzy_blocks_unit(line)
+        return self._fuzzy_pairs_unit(line, rules[0])
+
+    @api.model
+    def _fuzzy_keys_unit(self, line, domain):
+        """Keys phase: the blocking keys of the records of the next id range appended;
+        after the last range, the keys are counted into parts for the blocks phase."""
+        code = line.check
+        high, _count = self._next_range(FUZZY_CHECKS[code][0], line.cursor_id, line.chunk_size)
+        id_range = [("id", ">", line.cursor_id)] + ([("id", "<=", high)] if high else [])
+        prepared = self._fuzzy_prepared(code, expression.AND([domain, id_range]))
+        self._fuzzy_store_keys(code, prepared)
+        if high is not None:
+            line.cursor_id = high
+            return {"records_read": len(prepared)}
+        self.env.cr.execute(
+            SQL('SELECT COUNT(*) FROM crm_guardian_duplicate_block WHERE "check" = %s', code)
+        )
+        per_part = self.env.context.get("guardian_keys_per_part") or KEYS_PER_PART
+        parts = max(1, math.ceil(self.env.cr.fetchone()[0] / per_part))
+        line.write({"fuzzy_phase": "blocks", "fuzzy_parts": parts, "cursor_id": 0})
+        return {"records_read": len(prepared)}
+
+    @api.model
+    def _fuzzy_blocks_unit(self, line):
+        """Blocks phase: part ``cursor_id`` of the check's keys (by a hash of the key:
+        a block is in one part) grouped into blocks of 2 to ``matcher.BLOCK_CAP``
+        records, their pairs stored as candidates. The unit after the last part builds
+        the check's indexes (by sort) and starts the pairs phase."""
+        code, cr = line.check, self.env.cr
+        if not line.cursor_id:
+            cr.execute("TRUNCATE crm_guardian_duplicate_candidate")
+        if line.cursor_id >= line.fuzzy_parts:
+            self.env["crm.guardian.duplicate.block"]._create_check_indexes(code)
+            line.write({"fuzzy_phase": "pairs", "cursor_id": 0})
+            return {"next_chunk": FIRST_CHUNK_PAIRS}
+        in_part = (
+            SQL(
+                "AND mod(hashtext(key) & 2147483647, %s) = %s",
+                line.fuzzy_parts,
+                line.cursor_id,
+            )
+            if line.fuzzy_parts > 1
+            else SQL()
+        )
+        cr.execute(
+            SQL(
+                """INSERT INTO crm_guardian_duplicate_candidate ("check", res_id, res_id_b)
+                   SELECT %(check)s, a, b
+                     FROM (SELECT array_agg(res_id) AS members
+                             FROM crm_guardian_duplicate_block
+                            WHERE "check" = %(check)s %(in_part)s
+                            GROUP BY key HAVING COUNT(*) BETWEEN 2 AND %(cap)s) AS blocks,
+                          unnest(members) AS a, unnest(members) AS b
+                    WHERE a < b""",
+                check=code,
+                in_part=in_part,
+                cap=matcher.BLOCK_CAP,
+            )
+        )
+        line.cursor_id += 1
+        return {}
+
+    @api.model
+    def _fuzzy_pairs_unit(self, line, rule):
+        """Pairs phase: the candidates whose higher id is in the next id range scored,
+        those that match stored. Returns ``(done, counters)``."""
+        code, cr = line.check, self.env.cr
+        high, _count = self._next_range(FUZZY_CHECKS[code][0], line.cursor_id, line.chunk_size)
+        cr.execute(
+            SQL(
+                "SELECT DISTINCT res_id, res_id_b FROM crm_guardian_duplicate_candidate "
+                "WHERE res_id_b > %s %s",
+                line.cursor_id,
+                SQL("AND res_id_b <= %s", high) if high else SQL(),
+            )
+        )
+        self._fuzzy_store_pairs(code, rule, set(cr.fetchall()), {})
+        line.cursor_id = line.max_id if high is None else high
+        return high is None, {}
+
+    @api.model
+    def _fuzzy_keys_lost(self, code, indexed=True):
+        """Whether the check's blocking keys cannot serve: none is stored (the unlogged
+        table was emptied by a crash, or never filled) or, when ``indexed``, its key
+        index is missing (a full pass was not finished). A rescan of the changed
+        records must then be a full pass."""
+        if indexed and not self.env["crm.guardian.duplicate.block"]._check_indexed(code):
+            return True
         self.env.cr.execute(
             SQL(
                 'SELECT NOT EXISTS (SELECT 1 FROM crm_guardian_duplicate_block WHERE "check" = %s)',
@@ -193,12 +304,24 @@ class CrmGuardianScan(models.AbstractModel):
         )
 
     @api.model
-    def _fuzzy_reset(self, code):
-        """Start a full pass: forget the check's keys and pairs."""
+    def _fuzzy_reset(self, code, rules=None):
+        """Start a full pass: forget the check's keys and pairs and drop its key
+        indexes (the pass appends keys without them). The scan state of ``rules`` is
+        forgotten until the pass is complete: a pass that never finishes is followed
+        by a full one, never by a rescan of the changed records only."""
+        self.env["crm.guardian.duplicate.block"]._drop_check_indexes(code)
         for table in ("crm_guardian_duplicate_block", "crm_guardian_duplicate_pair"):
             self.env.cr.execute(
                 SQL('DELETE FROM %s WHERE "check" = %s', SQL.identifier(table), code)
             )
+        if rules:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE crm_guardian_rule SET last_scan_date = NULL WHERE id IN %s",
+                    tuple(rules.ids),
+                )
+            )
+            rules.invalidate_recordset(["last_scan_date"])
 
     @api.model
     def _fuzzy_prepared(self, code, domain):
@@ -213,16 +336,6 @@ class CrmGuardianScan(models.AbstractModel):
                 row["company"] = row["company"] if row["contact"] else None
             prepared[row["id"]] = matcher.prepare(row, company)
         return prepared
-
-    @api.model
-    def _fuzzy_compare_range(self, code, rule, domain):
-        """A unit of a full pass: key the records of ``domain`` (an id range) and compare
-        each with the records of lower ids sharing a block."""
-        prepared = self._fuzzy_prepared(code, domain)
-        self._fuzzy_store_keys(code, prepared)
-        candidates = self._fuzzy_candidates(code, prepared, lower_only=True)
-        self._fuzzy_store_pairs(code, rule, candidates, prepared)
-        return len(prepared)
 
     @api.model
     def _fuzzy_compare_changed(self, code, rule, domain, since, low, chunk):
@@ -257,7 +370,7 @@ class CrmGuardianScan(models.AbstractModel):
         )
         prepared = self._fuzzy_prepared(code, expression.AND([domain, [("id", "in", changed)]]))
         self._fuzzy_store_keys(code, prepared)
-        candidates = self._fuzzy_candidates(code, prepared, lower_only=False)
+        candidates = self._fuzzy_candidates(code, prepared)
         self._fuzzy_store_pairs(code, rule, candidates, prepared)
         return high, len(changed)
 
@@ -288,19 +401,20 @@ class CrmGuardianScan(models.AbstractModel):
         return record["tagged_keys"]
 
     @api.model
-    def _fuzzy_candidates(self, code, prepared, lower_only):
+    def _fuzzy_candidates(self, code, prepared):
         """``{(a, b)}`` (``a < b``): the records of ``prepared`` and those sharing one of
-        their blocks of at most ``matcher.BLOCK_CAP`` records (with lower ids only when
-        ``lower_only``: each pair of a full pass is compared once). One query: the
-        members of the small blocks among the records' keys."""
+        their blocks of at most ``matcher.BLOCK_CAP`` records (a rescan: a full pass
+        finds its candidates by grouping all keys). One query: the members of the
+        small blocks among the records' keys, through the check's key index."""
         keys = {key for record in prepared.values() for key in self._fuzzy_keys(code, record)}
         if not keys:
             return set()
         self.env.cr.execute(
             SQL(
                 """SELECT array_agg(res_id) FROM crm_guardian_duplicate_block
-                    WHERE key = ANY(%s)
+                    WHERE "check" = %s AND key = ANY(%s)
                     GROUP BY key HAVING COUNT(*) BETWEEN 2 AND %s""",
+                code,
                 sorted(keys),
                 matcher.BLOCK_CAP,
             )
@@ -311,7 +425,7 @@ class CrmGuardianScan(models.AbstractModel):
                 if mine not in prepared:
                     continue
                 for other in members:
-                    if other < mine or (other > mine and not lower_only):
+                    if other != mine:
                         pairs.add((other, mine) if other < mine else (mine, other))
         return pairs
 

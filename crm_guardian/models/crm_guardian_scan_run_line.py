@@ -39,6 +39,16 @@ class CrmGuardianScanRunLine(models.Model):
     chunk_size = fields.Integer(
         readonly=True, help="Source records of its next unit of work (adapts to its speed)."
     )
+    fuzzy_phase = fields.Selection(
+        [("keys", "Keys"), ("blocks", "Blocks"), ("pairs", "Pairs")],
+        string="Phase",
+        readonly=True,
+        help="Full pass of a fuzzy duplicate check: storing the records' blocking keys, "
+        "grouping them into blocks, then scoring the candidate pairs.",
+    )
+    fuzzy_parts = fields.Integer(
+        string="Parts", readonly=True, help="Parts the keys are grouped in (one a unit)."
+    )
     units = fields.Integer(readonly=True, help="Units of work done (committed one by one).")
     records_read = fields.Integer(string="Read", readonly=True, help="Source records read.")
     created_count = fields.Integer(string="Created", readonly=True)
@@ -62,4 +72,10 @@ class CrmGuardianScanRunLine(models.Model):
             return 1.0
         if self.state == "pending" or not self.max_id:
             return 0.0
-        return min(1.0, self.cursor_id / self.max_id)
+        share = min(1.0, self.cursor_id / self.max_id)
+        # a fuzzy full pass: keys, then blocks (by part), then pairs (by id again)
+        if self.fuzzy_phase == "blocks":
+            return 0.4 + 0.1 * min(1.0, self.cursor_id / max(self.fuzzy_parts, 1))
+        if self.fuzzy_phase == "pairs":
+            return 0.5 + 0.5 * share
+        return 0.4 * share if self.fuzzy_phase == "keys" else share

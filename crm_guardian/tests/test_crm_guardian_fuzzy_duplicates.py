@@ -263,3 +263,91 @@ class TestCrmGuardianFuzzyDuplicates(CrmGuardianCommon):
         )
         self.assertGreater(line.units, 1, "a full pass is several units")
         self.assertEqual(set(self.group_of(COMPANY, first)._member_ids()), {first.id, second.id})
+
+    def duplicate_people(self):
+        """Three groups of near-duplicate people and one loner."""
+        return [
+            self.person("Marigold Fenwicke", "14 Tarcoola Street", "2790", "Lithgow"),
+            self.person("Marigold Fenwick", "14 Tarcoola St", "2790", "Lithgow"),
+            self.person("Fenwicke Marigold", "14 Tarcoola Street", "2790", "Lithgow"),
+            self.person("Osric Pemberton", "3 Lyrebird Close", "4870", "Cairns"),
+            self.person("Osric Pembertin", "3 Lyrebird Cl", "4870", "Cairns"),
+            self.person("Theodora Quaile", "77 Banksia Parade", "6230", "Bunbury"),
+            self.person("Theodora Quail", "77 Banksia Pde", "6230", "Bunbury"),
+            self.person("Ignatius Morrow", "9 Jarrah Way", "7250", "Launceston"),
+        ]
+
+    def groups(self, check):
+        findings = (
+            self.env["crm.guardian.finding"]
+            .sudo()
+            .search([("check", "=", check), ("state", "=", "open")])
+        )
+        return {frozenset(finding._member_ids()) for finding in findings}
+
+    def last_line(self, check):
+        return (
+            self.env["crm.guardian.scan.run.line"]
+            .sudo()
+            .search([("check", "=", check)], order="id desc", limit=1)
+        )
+
+    def test_full_pass_in_phases_equals_one_unit_each(self):
+        """A full pass in small units (keys and pairs by ranges of two records, the
+        blocks in parts of three keys) finds the groups of a pass in one unit each."""
+        people = self.duplicate_people()
+        self.scan([CONTACT])
+        expected = self.groups(CONTACT)
+        mine = {frozenset(p.id for p in group) for group in (people[:3], people[3:5], people[5:7])}
+        self.assertLessEqual(mine, expected)
+        self.forget_scans()
+        self.env["crm.guardian.scan"].with_user(self.manager).with_context(
+            guardian_scan_chunk=2, guardian_keys_per_part=3
+        )._scan(checks=[CONTACT], now=self.now)
+        line = self.last_line(CONTACT)
+        self.assertEqual((line.mode, line.fuzzy_phase), ("full", "pairs"))
+        self.assertGreater(line.fuzzy_parts, 3, "the keys grouped in several parts")
+        self.assertGreater(line.units, 2 * len(people) // 2)
+        self.assertEqual(self.groups(CONTACT), expected)
+        # the pass rebuilt the check's indexes: the next rescan can look blocks up
+        self.assertTrue(self.env["crm.guardian.duplicate.block"]._check_indexed(CONTACT))
+
+    def run_until_phase(self, check, phase, now):
+        """A run of ``check`` done unit by unit until its line reaches ``phase``."""
+        Scan = self.env["crm.guardian.scan"].sudo().with_context(guardian_scan_chunk=2)
+        self.env.flush_all()  # the last run's end, before the new one is inserted
+        run = Scan._create_run([check], now, "direct")
+        while run.line_ids.fuzzy_phase != phase:
+            self.assertEqual(Scan._scan_unit(run), "unit")
+        return run
+
+    def test_unfinished_full_pass_is_followed_by_a_full_pass(self):
+        """A full pass stopped after its keys (its run interrupted) leaves keys without
+        their index and no scan state: the next night is a full pass, not a rescan of
+        the changed records against incomplete blocks."""
+        people = self.duplicate_people()
+        self.scan([CONTACT])
+        rules = self.env["crm.guardian.rule"].sudo().search([("check", "=", CONTACT)])
+        self.assertTrue(rules[0].last_scan_date)
+        weekly = self.now + FULL_PASS_EVERY + timedelta(days=1)
+        run = self.run_until_phase(CONTACT, "blocks", weekly)
+        run.state = "interrupted"
+        self.assertFalse(self.env["crm.guardian.duplicate.block"]._check_indexed(CONTACT))
+        self.assertFalse(rules[0].last_scan_date)
+        self.scan([CONTACT], now=weekly + timedelta(days=1))
+        self.assertEqual(self.last_line(CONTACT).mode, "full")
+        self.assertIn(frozenset(p.id for p in people[3:5]), self.groups(CONTACT))
+
+    def test_full_pass_starts_again_when_its_keys_are_lost(self):
+        """A server crash empties the unlogged keys and candidates: a pass that lost
+        them after its keys phase starts again rather than finishing without pairs."""
+        people = self.duplicate_people()
+        self.forget_scans()
+        run = self.run_until_phase(CONTACT, "pairs", self.now)
+        self.env.cr.execute("TRUNCATE crm_guardian_duplicate_block, crm_guardian_duplicate_candidate")
+        Scan = self.env["crm.guardian.scan"].sudo()
+        while Scan._scan_unit(run) == "unit":
+            pass
+        self.assertEqual(run.state, "done")
+        mine = {frozenset(p.id for p in group) for group in (people[:3], people[3:5], people[5:7])}
+        self.assertLessEqual(mine, self.groups(CONTACT))
