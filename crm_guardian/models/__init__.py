@@ -19,5 +19,6 @@ from . import crm_guardian_digest_log
 from . import crm_guardian_scan_fuzzy
 from . import crm_guardian_duplicate_block
 from . import crm_guardian_duplicate_candidate
+from . import crm_guardian_duplicate_record
 from . import crm_guardian_duplicate_pair
 from . import crm_guardian_duplicate_exclusion

@@ -206,7 +206,7 @@ class CrmGuardianScan(models.AbstractModel):
         high, _count = self._next_range(FUZZY_CHECKS[code][0], line.cursor_id, line.chunk_size)
         id_range = [("id", ">", line.cursor_id)] + ([("id", "<=", high)] if high else [])
         prepared = self._fuzzy_prepared(code, expression.AND([domain, id_range]))
-        self._fuzzy_store_keys(code, prepared)
+        self._fuzzy_store(code, prepared)
         if high is not None:
             line.cursor_id = high
             return {"records_read": len(prepared)}
@@ -310,7 +310,11 @@ class CrmGuardianScan(models.AbstractModel):
         forgotten until the pass is complete: a pass that never finishes is followed
         by a full one, never by a rescan of the changed records only."""
         self.env["crm.guardian.duplicate.block"]._drop_check_indexes(code)
-        for table in ("crm_guardian_duplicate_block", "crm_guardian_duplicate_pair"):
+        for table in (
+            "crm_guardian_duplicate_block",
+            "crm_guardian_duplicate_record",
+            "crm_guardian_duplicate_pair",
+        ):
             self.env.cr.execute(
                 SQL('DELETE FROM %s WHERE "check" = %s', SQL.identifier(table), code)
             )
@@ -352,13 +356,15 @@ class CrmGuardianScan(models.AbstractModel):
         size = self._chunk_size(chunk)
         changed, high = changed[:size], (changed[size - 1] if len(changed) > size else None)
         cr = self.env.cr
-        cr.execute(
-            SQL(
-                'DELETE FROM crm_guardian_duplicate_block WHERE "check" = %s AND res_id = ANY(%s)',
-                code,
-                changed,
+        for table in ("crm_guardian_duplicate_block", "crm_guardian_duplicate_record"):
+            cr.execute(
+                SQL(
+                    'DELETE FROM %s WHERE "check" = %s AND res_id = ANY(%s)',
+                    SQL.identifier(table),
+                    code,
+                    changed,
+                )
             )
-        )
         cr.execute(
             SQL(
                 'DELETE FROM crm_guardian_duplicate_pair WHERE "check" = %s '
@@ -369,27 +375,55 @@ class CrmGuardianScan(models.AbstractModel):
             )
         )
         prepared = self._fuzzy_prepared(code, expression.AND([domain, [("id", "in", changed)]]))
-        self._fuzzy_store_keys(code, prepared)
+        self._fuzzy_store(code, prepared)
         candidates = self._fuzzy_candidates(code, prepared)
         self._fuzzy_store_pairs(code, rule, candidates, prepared)
         return high, len(changed)
 
     @api.model
-    def _fuzzy_store_keys(self, code, prepared):
-        """Store the blocking keys of ``prepared``, tagged with the check's tag
-        (``COPY`` in text format: one round trip)."""
-        lines = []
+    def _fuzzy_store(self, code, prepared):
+        """Store the blocking keys of ``prepared``, tagged with the check's tag, and
+        their compared values (``COPY`` in text format: a round trip each)."""
+        keys, values = [], []
         for record_id, record in prepared.items():
             suffix = f"\t{record_id}\n"
-            lines.extend(
+            keys.extend(
                 # an email key may hold what COPY must see escaped
                 f"{code}\t{key.translate(_COPY_ESCAPES) if key[1] == 'e' else key}{suffix}"
                 for key in self._fuzzy_keys(code, record)
             )
-        self.env.cr.copy_expert(
+            data = matcher.dumps(record)
+            if record["email"]:
+                data = data.translate(_COPY_ESCAPES)
+            values.append(f"{code}\t{record_id}\t{data}\n")
+        cr = self.env.cr
+        cr.copy_expert(
             'COPY crm_guardian_duplicate_block ("check", key, res_id) FROM STDIN',
-            io.StringIO("".join(lines)),
+            io.StringIO("".join(keys)),
         )
+        cr.copy_expert(
+            'COPY crm_guardian_duplicate_record ("check", res_id, data) FROM STDIN',
+            io.StringIO("".join(values)),
+        )
+
+    @api.model
+    def _fuzzy_stored(self, code, ids):
+        """``{id: prepared record}`` of ``ids`` from their stored compared values; the
+        ids stored none of (a crash emptied the table, or keyed before it existed)
+        are normalised again (:meth:`_fuzzy_prepared`)."""
+        self.env.cr.execute(
+            SQL(
+                'SELECT res_id, data FROM crm_guardian_duplicate_record '
+                'WHERE "check" = %s AND res_id = ANY(%s)',
+                code,
+                sorted(ids),
+            )
+        )
+        stored = {res_id: matcher.loads(res_id, data) for res_id, data in self.env.cr.fetchall()}
+        missing = set(ids) - set(stored)
+        if missing:
+            stored.update(self._fuzzy_prepared(code, [("id", "in", sorted(missing))]))
+        return stored
 
     @api.model
     def _fuzzy_keys(self, code, record):
@@ -431,7 +465,7 @@ class CrmGuardianScan(models.AbstractModel):
 
     @api.model
     def _fuzzy_store_pairs(self, code, rule, candidates, prepared):
-        """Score the candidate pairs (records not in ``prepared`` are read) and store those
+        """Score the candidate pairs (records not in ``prepared``: their stored values) and store those
         at or above the rule's threshold, but the pairs marked as not duplicates whose
         records kept their compared values."""
         if not candidates:
@@ -439,10 +473,7 @@ class CrmGuardianScan(models.AbstractModel):
         model = FUZZY_CHECKS[code][0]
         missing = {i for pair in candidates for i in pair} - set(prepared)
         if missing:
-            prepared = {
-                **prepared,
-                **self._fuzzy_prepared(code, [("id", "in", sorted(missing))]),
-            }
+            prepared = {**prepared, **self._fuzzy_stored(code, missing)}
         excluded = self._fuzzy_exclusions(model, prepared)
         threshold = rule._match_threshold()
         compared = rule._match_fields()

@@ -166,6 +166,55 @@ def fingerprint(prepared):
     return prepared["fingerprint"]
 
 
+# The separator of the fields of a stored prepared record (see dumps)
+_SEP = "\x1f"
+
+
+def dumps(prepared):
+    """The compared values of ``prepared`` (and its fingerprint) as one line of text,
+    what the scan stores between normalising a record and scoring its pairs;
+    :func:`loads` gives the prepared record back."""
+    return _SEP.join(
+        (
+            " ".join(prepared["names"][0]) if prepared["names"] else "",
+            " ".join(prepared["company"]),
+            prepared["street"],
+            prepared["street_number"],
+            prepared["street_word"],
+            prepared["street2"],
+            prepared["zip"],
+            prepared["city"],
+            str(prepared["country_id"] or ""),
+            prepared["email"].replace(_SEP, ""),
+            prepared["phone"],
+            fingerprint(prepared),
+        )
+    )
+
+
+def loads(record_id, text):
+    """The prepared record ``record_id`` stored as ``text`` by :func:`dumps`."""
+    names, company, street, number, word, street2, zip_, city, country, *rest = text.split(_SEP)
+    email, phone, print_ = rest
+    tokens = names.split()
+    return {
+        "id": record_id,
+        "names": [tokens] if tokens else [],
+        "name": " ".join(sorted(tokens)),
+        "company": company.split(),
+        "street": street,
+        "street_number": number,
+        "street_word": word,
+        "street2": street2,
+        "zip": zip_,
+        "city": city,
+        "country_id": int(country) if country else False,
+        "email": email,
+        "phone": phone,
+        "fingerprint": print_,
+    }
+
+
 def block_keys(prepared):
     """The record's blocking keys: a pair is compared when it shares one. Several small
     keys, each surviving different errors: name prefixes with the zip (typos past the
@@ -213,6 +262,12 @@ def _tokens_sim(tokens_a, tokens_b):
     Jaro-Winkler mean over the longer name (a missing part counts 0.5); or the
     token-sort ratio of the joined names when better (a name split or glued)."""
     short, long_ = sorted((tokens_a, tokens_b), key=len)
+    if len(short) == 2 and len(long_) == 2:
+        aligned = _two_tokens_sim(short, long_)
+        if aligned >= 1.0:
+            return aligned
+        joined = token_sort_ratio(" ".join(tokens_a), " ".join(tokens_b)) / 100
+        return max(aligned, joined)
     sims = sorted(
         ((_token_sim(x, y), i, j) for i, x in enumerate(short) for j, y in enumerate(long_)),
         reverse=True,
@@ -226,6 +281,20 @@ def _tokens_sim(tokens_a, tokens_b):
     aligned = (total + 0.5 * (len(long_) - len(short))) / len(long_) if long_ else 0.0
     joined = token_sort_ratio(" ".join(tokens_a), " ".join(tokens_b)) / 100
     return max(aligned, joined)
+
+
+def _two_tokens_sim(short, long_):
+    """:func:`_tokens_sim`'s alignment of two names of two tokens each (most names),
+    without its sorts and sets: the best pair first (ties as the sort breaks them),
+    then the other two tokens."""
+    sims = (
+        (_token_sim(short[0], long_[0]), 0),
+        (_token_sim(short[0], long_[1]), 1),
+        (_token_sim(short[1], long_[0]), 2),
+        (_token_sim(short[1], long_[1]), 3),
+    )
+    best, index = max(sims)
+    return (best + sims[3 - index][0]) / 2
 
 
 def _token_sim(a, b):

@@ -1,0 +1,35 @@
+from odoo import fields, models
+
+
+class CrmGuardianDuplicateRecord(models.Model):
+    """The compared values of the records a fuzzy duplicate check keyed: each record's
+    normalised form (``tools/duplicate_matcher.dumps``), written when its keys are, so
+    that scoring a pair reads two stored lines instead of normalising both records
+    again. Written and read in SQL by the scan, replaced with the keys (a full pass;
+    a changed record in a rescan)."""
+
+    _name = "crm.guardian.duplicate.record"
+    _description = "CRM Guardian: Compared Values of a Record"
+    _log_access = False
+
+    check = fields.Char(required=True, readonly=True)
+    res_id = fields.Integer(string="Record ID", required=True, readonly=True)
+    data = fields.Text(string="Compared Values", required=True, readonly=True)
+
+    def init(self):
+        res = super().init()
+        cr = self.env.cr
+        # a cache, like the keys (a crash empties it: scoring then normalises the
+        # records again, see crm.guardian.scan _fuzzy_stored)
+        cr.execute(
+            "SELECT relpersistence FROM pg_class "
+            "WHERE oid = 'crm_guardian_duplicate_record'::regclass"
+        )
+        if cr.fetchone()[0] != "u":
+            cr.execute("ALTER TABLE crm_guardian_duplicate_record SET UNLOGGED")
+        # appended in id order by a full pass: its inserts stay at the end of their check
+        cr.execute(
+            "CREATE INDEX IF NOT EXISTS crm_guardian_duplicate_record_check_record_idx "
+            'ON crm_guardian_duplicate_record ("check", res_id)'
+        )
+        return res
