@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools.cache_tables import ensure_unlogged
+
 
 class CrmGuardianDuplicateBlock(models.Model):
     """The blocking keys of the records a fuzzy duplicate check compares: two records
@@ -27,12 +29,7 @@ class CrmGuardianDuplicateBlock(models.Model):
         # a cache the scan rebuilds (each full pass): no WAL for it (unlogged: a crash
         # empties it, and the scan then starts a full pass, see crm.guardian.scan
         # _fuzzy_keys_lost)
-        cr.execute(
-            "SELECT relpersistence FROM pg_class "
-            "WHERE oid = 'crm_guardian_duplicate_block'::regclass"
-        )
-        if cr.fetchone()[0] != "u":
-            cr.execute("ALTER TABLE crm_guardian_duplicate_block SET UNLOGGED")
+        ensure_unlogged(cr, self._table)
         # the keys of versions before the check's tag (emptied: the next scan is a full
         # pass), then the indexes shared by every check before the partial ones
         cr.execute("SELECT to_regclass('crm_guardian_duplicate_block_key_idx')")

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..tools.cache_tables import ensure_unlogged
+
 
 class CrmGuardianDuplicateCandidate(models.Model):
     """The candidate pairs of the fuzzy duplicate check whose full pass is running:
@@ -20,10 +22,5 @@ class CrmGuardianDuplicateCandidate(models.Model):
         res = super().init()
         # a working table of the scan (a crash empties it: the pass it served is then
         # started again, see crm.guardian.scan _fuzzy_keys_lost)
-        self.env.cr.execute(
-            "SELECT relpersistence FROM pg_class "
-            "WHERE oid = 'crm_guardian_duplicate_candidate'::regclass"
-        )
-        if self.env.cr.fetchone()[0] != "u":
-            self.env.cr.execute("ALTER TABLE crm_guardian_duplicate_candidate SET UNLOGGED")
+        ensure_unlogged(self.env.cr, self._table)
         return res

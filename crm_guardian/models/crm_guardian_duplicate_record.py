@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..tools.cache_tables import ensure_unlogged
+
 
 class CrmGuardianDuplicateRecord(models.Model):
     """The compared values of the records a fuzzy duplicate check keyed: each record's
@@ -21,12 +23,7 @@ class CrmGuardianDuplicateRecord(models.Model):
         cr = self.env.cr
         # a cache, like the keys (a crash empties it: scoring then normalises the
         # records again, see crm.guardian.scan _fuzzy_stored)
-        cr.execute(
-            "SELECT relpersistence FROM pg_class "
-            "WHERE oid = 'crm_guardian_duplicate_record'::regclass"
-        )
-        if cr.fetchone()[0] != "u":
-            cr.execute("ALTER TABLE crm_guardian_duplicate_record SET UNLOGGED")
+        ensure_unlogged(cr, self._table)
         # appended in id order by a full pass: its inserts stay at the end of their check
         cr.execute(
             "CREATE INDEX IF NOT EXISTS crm_guardian_duplicate_record_check_record_idx "
