@@ -56,7 +56,7 @@ class CrmGuardianDuplicateBlock(models.Model):
         for name, column in ((key_index, "key"), (record_index, "res_id")):
             self.env.cr.execute(
                 SQL(
-                    'CREATE INDEX IF NOT EXISTS %s ON crm_guardian_duplicate_block (%s) '
+                    "CREATE INDEX IF NOT EXISTS %s ON crm_guardian_duplicate_block (%s) "
                     'WHERE "check" = %s',
                     SQL.identifier(name),
                     SQL.identifier(column),

@@ -180,8 +180,13 @@ class CrmGuardianScan(models.AbstractModel):
         docstring). A pass whose keys were lost after its keys phase (a server crash
         empties unlogged tables) starts again. Returns ``(done, counters)``."""
         code = line.check
-        if line.fuzzy_phase in ("blocks", "pairs") and self._fuzzy_keys_lost(code, indexed=False):
-            line.fuzzy_phase = False
+        # parts: the pass stored keys (none when no record has any: nothing to lose)
+        if (
+            line.fuzzy_phase in ("blocks", "pairs")
+            and line.fuzzy_parts
+            and self._fuzzy_keys_lost(code, indexed=False)
+        ):
+            line.write({"fuzzy_phase": False, "pass_started": self.env.cr.now()})
         if not line.fuzzy_phase:
             self._fuzzy_reset(code, rules)
             line.write(
@@ -201,7 +206,8 @@ class CrmGuardianScan(models.AbstractModel):
     @api.model
     def _fuzzy_keys_unit(self, line, domain):
         """Keys phase: the blocking keys of the records of the next id range appended;
-        after the last range, the keys are counted into parts for the blocks phase."""
+        after the last range, the keys are counted into parts for the blocks phase
+        (none without keys)."""
         code = line.check
         high, _count = self._next_range(FUZZY_CHECKS[code][0], line.cursor_id, line.chunk_size)
         id_range = [("id", ">", line.cursor_id)] + ([("id", "<=", high)] if high else [])
@@ -214,7 +220,7 @@ class CrmGuardianScan(models.AbstractModel):
             SQL('SELECT COUNT(*) FROM crm_guardian_duplicate_block WHERE "check" = %s', code)
         )
         per_part = self.env.context.get("guardian_keys_per_part") or KEYS_PER_PART
-        parts = max(1, math.ceil(self.env.cr.fetchone()[0] / per_part))
+        parts = math.ceil(self.env.cr.fetchone()[0] / per_part)
         line.write({"fuzzy_phase": "blocks", "fuzzy_parts": parts, "cursor_id": 0})
         return {"records_read": len(prepared)}
 
@@ -413,7 +419,7 @@ class CrmGuardianScan(models.AbstractModel):
         are normalised again (:meth:`_fuzzy_prepared`)."""
         self.env.cr.execute(
             SQL(
-                'SELECT res_id, data FROM crm_guardian_duplicate_record '
+                "SELECT res_id, data FROM crm_guardian_duplicate_record "
                 'WHERE "check" = %s AND res_id = ANY(%s)',
                 code,
                 sorted(ids),
@@ -465,9 +471,9 @@ class CrmGuardianScan(models.AbstractModel):
 
     @api.model
     def _fuzzy_store_pairs(self, code, rule, candidates, prepared):
-        """Score the candidate pairs (records not in ``prepared``: their stored values) and store those
-        at or above the rule's threshold, but the pairs marked as not duplicates whose
-        records kept their compared values."""
+        """Score the candidate pairs (records not in ``prepared``: from their stored
+        values) and store those at or above the rule's threshold, but the pairs marked
+        as not duplicates whose records kept their compared values."""
         if not candidates:
             return
         model = FUZZY_CHECKS[code][0]

@@ -344,7 +344,9 @@ class TestCrmGuardianFuzzyDuplicates(CrmGuardianCommon):
         people = self.duplicate_people()
         self.forget_scans()
         run = self.run_until_phase(CONTACT, "pairs", self.now)
-        self.env.cr.execute("TRUNCATE crm_guardian_duplicate_block, crm_guardian_duplicate_candidate")
+        self.env.cr.execute(
+            "TRUNCATE crm_guardian_duplicate_block, crm_guardian_duplicate_candidate"
+        )
         Scan = self.env["crm.guardian.scan"].sudo()
         while Scan._scan_unit(run) == "unit":
             pass
@@ -356,9 +358,18 @@ class TestCrmGuardianFuzzyDuplicates(CrmGuardianCommon):
         """What a full pass stores between keying a record and scoring its pairs gives
         the prepared record back (accents, legal forms, a tab in an email, no name)."""
         records = [
-            {"id": 1, "name": "Zoë Müller-Lüdenscheidt", "company": "Acme Pty Ltd",
-             "street": "12 Baker St", "street2": "Unit 4", "zip": "2000", "city": "Sydney",
-             "country_id": self.au.id, "email": "zoe\tm@example.com", "phone": "+61 2 9999 1234"},
+            {
+                "id": 1,
+                "name": "Zoë Müller-Lüdenscheidt",
+                "company": "Acme Pty Ltd",
+                "street": "12 Baker St",
+                "street2": "Unit 4",
+                "zip": "2000",
+                "city": "Sydney",
+                "country_id": self.au.id,
+                "email": "zoe\tm@example.com",
+                "phone": "+61 2 9999 1234",
+            },
             {"id": 2, "name": "", "street": "", "zip": "", "city": ""},
         ]
         for record in records:
@@ -377,3 +388,18 @@ class TestCrmGuardianFuzzyDuplicates(CrmGuardianCommon):
             fresh[record.id].pop("tagged_keys", None)
             matcher.fingerprint(fresh[record.id])
             self.assertEqual(stored[record.id], fresh[record.id])
+
+    def test_full_pass_of_no_record_finishes(self):
+        """A check whose rule matches no record has no key to lose: its full pass
+        ends (a fresh database without contacts)."""
+        rule = self.env["crm.guardian.rule"].sudo().search([("check", "=", CONTACT)], limit=1)
+        rule.domain = "[('id', '=', -1)]"
+        self.forget_scans()
+        Scan = self.env["crm.guardian.scan"].sudo()
+        run = Scan._create_run([CONTACT], self.now, "direct")
+        for _unit in range(20):
+            if Scan._scan_unit(run) != "unit":
+                break
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.line_ids.fuzzy_parts, 0)
+        self.assertFalse(self.groups(CONTACT))
