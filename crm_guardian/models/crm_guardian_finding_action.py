@@ -380,9 +380,8 @@ class CrmGuardianFinding(models.Model):
         findings are locked ``FOR UPDATE SKIP LOCKED`` and the log has a unique
         index on (finding, day) for created activities. Returns the counts.
         """
-        result = {"created": 0, "skipped": 0}
         if not self._guardian_param("auto_activity"):
-            return result
+            return {"created": 0, "skipped": 0}
         # sudo: a nightly job acting for every user; it only adds activities, and
         # only on records that a finding flags (what it did is logged)
         self = self.sudo()
@@ -392,24 +391,7 @@ class CrmGuardianFinding(models.Model):
         cooldown = max(0, self._guardian_param("auto_activity_cooldown_days"))
         budget = cap - Log.search_count([("log_date", "=", today), ("result", "=", "created")])
         cooldown_start = today - timedelta(days=cooldown)
-        in_cooldown = self.search_count(
-            [
-                ("state", "=", "open"),
-                ("last_auto_activity_date", ">", cooldown_start),
-            ]
-        )
-        if in_cooldown:
-            Log.create(
-                {
-                    "log_date": today,
-                    "result": "skipped",
-                    "reason": self.env._(
-                        "%(count)s findings in their %(days)s-day cooldown.",
-                        count=in_cooldown,
-                        days=cooldown,
-                    ),
-                }
-            )
+        self._auto_activity_log_cooldown(today, cooldown_start, cooldown)
         domain = [
             ("state", "=", "open"),
             "|",
@@ -418,20 +400,7 @@ class CrmGuardianFinding(models.Model):
         ]
         # ids first (one query): creating activities changes the candidates' domain
         ids = self.search(domain, order="risk_score desc, id").ids
-        left_over = 0
-        for start in range(0, len(ids), AUTO_ACTIVITY_CHUNK):
-            chunk = self.browse(ids[start : start + AUTO_ACTIVITY_CHUNK])
-            candidates = chunk.filtered(lambda finding: not finding.has_open_activity)
-            while candidates and budget > 0:
-                todo, candidates = candidates[:budget], candidates[budget:]
-                counts = todo._auto_activity_create(today)
-                result["created"] += counts["created"]
-                result["skipped"] += counts["skipped"]
-                budget -= counts["created"]
-            if budget <= 0:
-                # not checked for an open activity beyond this chunk: "up to"
-                left_over = len(candidates) + len(ids) - start - len(chunk)
-                break
+        result, left_over = self._auto_activity_within(ids, budget, today)
         if left_over:
             Log.create(
                 {
@@ -448,6 +417,82 @@ class CrmGuardianFinding(models.Model):
             result["skipped"] += left_over
         _logger.info("CRM Guardian auto-activities: %s", result)
         return result
+
+    @api.model
+    def _auto_activity_log_cooldown(self, today, cooldown_start, cooldown):
+        """Log how many open findings wait in their cooldown (none: no log)."""
+        in_cooldown = self.search_count(
+            [("state", "=", "open"), ("last_auto_activity_date", ">", cooldown_start)]
+        )
+        if in_cooldown:
+            self.env["crm.guardian.activity.log"].create(
+                {
+                    "log_date": today,
+                    "result": "skipped",
+                    "reason": self.env._(
+                        "%(count)s findings in their %(days)s-day cooldown.",
+                        count=in_cooldown,
+                        days=cooldown,
+                    ),
+                }
+            )
+
+    @api.model
+    def _auto_activity_within(self, ids, budget, today):
+        """Activities for the findings ``ids`` (riskiest first) whose record has none,
+        up to ``budget``, in chunks. Returns ``(counts, left over)``: the findings not
+        looked at once the budget is spent (an upper bound: not checked for an open
+        activity)."""
+        result = {"created": 0, "skipped": 0}
+        for start in range(0, len(ids), AUTO_ACTIVITY_CHUNK):
+            chunk = self.browse(ids[start : start + AUTO_ACTIVITY_CHUNK])
+            candidates = chunk.filtered(lambda finding: not finding.has_open_activity)
+            while candidates and budget > 0:
+                todo, candidates = candidates[:budget], candidates[budget:]
+                counts = todo._auto_activity_create(today)
+                result["created"] += counts["created"]
+                result["skipped"] += counts["skipped"]
+                budget -= counts["created"]
+            if budget <= 0:
+                return result, len(candidates) + len(ids) - start - len(chunk)
+        return result, 0
+
+    def _auto_activity_skip_reason(self, record, values):
+        """Why no activity can be scheduled for this finding (False: it can)."""
+        if not record:
+            return self.env._("The record no longer exists.")
+        if not values["user_id"]:
+            return self.env._("No responsible user and no fallback user in the settings.")
+        if not values["activity_type_id"]:
+            return self.env._("No activity type configured.")
+        return False
+
+    def _auto_activity_schedule(self, record, values, base):
+        """Schedule this finding's activity on ``record`` and log it (``base``: the
+        log's values). Returns the activity, or an empty recordset when another worker
+        created this finding's activity today (the log's unique index)."""
+        self.ensure_one()
+        Log = self.env["crm.guardian.activity.log"]
+        try:
+            with self.env.cr.savepoint():
+                log = Log.create(dict(base, result="created", user_id=values["user_id"]))
+                # the unique index (finding, day) fails here if another worker
+                # created this finding's activity today
+                log.flush_recordset()
+                activity = record.activity_schedule(
+                    activity_type_id=values["activity_type_id"],
+                    summary=values["summary"],
+                    note=values["note"],
+                    user_id=values["user_id"],
+                    date_deadline=values["date_deadline"],
+                )
+                log.activity_id = activity[:1]
+                self.last_auto_activity_date = base["log_date"]
+                self.env.flush_all()
+        except psycopg2.errors.UniqueViolation:
+            self.env.invalidate_all()
+            return self.env["mail.activity"]
+        return activity
 
     def _auto_activity_lock(self):
         """Ids of ``self`` locked for this transaction; rows locked by another worker
@@ -488,35 +533,13 @@ class CrmGuardianFinding(models.Model):
                 if finding.res_model in self.env
                 else None
             )
-            reason = False
-            if not record:
-                reason = self.env._("The record no longer exists.")
-            elif not values["user_id"]:
-                reason = self.env._("No responsible user and no fallback user in the settings.")
-            elif not values["activity_type_id"]:
-                reason = self.env._("No activity type configured.")
+            reason = finding._auto_activity_skip_reason(record, values)
             if reason:
                 Log.create(dict(base, result="skipped", reason=reason))
                 counts["skipped"] += 1
                 continue
-            try:
-                with self.env.cr.savepoint():
-                    log = Log.create(dict(base, result="created", user_id=values["user_id"]))
-                    # the unique index (finding, day) fails here if another worker
-                    # created this finding's activity today
-                    log.flush_recordset()
-                    activity = record.activity_schedule(
-                        activity_type_id=values["activity_type_id"],
-                        summary=values["summary"],
-                        note=values["note"],
-                        user_id=values["user_id"],
-                        date_deadline=values["date_deadline"],
-                    )
-                    log.activity_id = activity[:1]
-                    finding.last_auto_activity_date = today
-                    self.env.flush_all()
-            except psycopg2.errors.UniqueViolation:
-                self.env.invalidate_all()
+            activity = finding._auto_activity_schedule(record, values, base)
+            if not activity:
                 counts["skipped"] += 1
                 continue
             counts["created"] += 1

@@ -23,6 +23,59 @@ SERIAL_SETTINGS = {"max_parallel_workers_per_gather": "0", "jit": "off"}
 BY_INDEX_SETTINGS = {"enable_seqscan": "off"}
 
 
+def _and3(left, right):
+    """Three-valued AND (True, False, None: unknown)."""
+    if False in (left, right):
+        return False
+    return True if left is True and right is True else None
+
+
+def _or3(left, right):
+    """Three-valued OR (True, False, None: unknown)."""
+    if True in (left, right):
+        return True
+    return False if left is False and right is False else None
+
+
+def _company_leaf_value(leaf, null, all_companies):
+    """A leaf's value when the company fields of ``null`` are empty (True) or not:
+    True / False when proven, None when unknown (see _rule_holds_everywhere)."""
+    if tuple(leaf) == expression.TRUE_LEAF:
+        return True
+    if tuple(leaf) == expression.FALSE_LEAF:
+        return False
+    name, operator, value = leaf
+    if name not in null or operator not in ("in", "=", "child_of", "parent_of"):
+        return None
+    try:
+        values = set(value) if isinstance(value, (list, tuple, set)) else {value}
+    except TypeError:  # not hashable: not company ids
+        return None
+    ids = {v for v in values if v and isinstance(v, int) and not isinstance(v, bool)}
+    if ids != values - {False, None}:  # not plain company ids
+        return None
+    if null[name]:  # an empty company
+        if operator in ("in", "="):
+            return False in values or None in values
+        return None
+    # a non-empty company: all of them match, or unknown
+    return True if ids >= all_companies else None
+
+
+def _evaluate_domain(domain, pos, null, all_companies):
+    """``(value, next position)`` of the normalized ``domain``'s term at ``pos``, in
+    three-valued logic (:func:`_company_leaf_value` for its leaves)."""
+    token = domain[pos]
+    if token in ("&", "|"):
+        left, pos = _evaluate_domain(domain, pos + 1, null, all_companies)
+        right, pos = _evaluate_domain(domain, pos, null, all_companies)
+        return (_and3 if token == "&" else _or3)(left, right), pos
+    if token == "!":
+        value, pos = _evaluate_domain(domain, pos + 1, null, all_companies)
+        return (None if value is None else not value), pos
+    return _company_leaf_value(token, null, all_companies), pos + 1
+
+
 class CrmGuardianRecordAccess(models.AbstractModel):
     """A row is readable when the current user may read its record.
 
@@ -97,74 +150,17 @@ class CrmGuardianRecordAccess(models.AbstractModel):
         in the transaction counts at once).
         """
         domain = expression.normalize_domain(domain)
-        company_fields = {
-            leaf[0]
-            for leaf in domain
-            if isinstance(leaf, (list, tuple))
-            and len(leaf) == 3
-            and isinstance(leaf[0], str)
-            and (field := Model._fields.get(leaf[0]))
-            and field.type == "many2one"
-            and field.comodel_name == "res.company"
-            and field.store
-            and not field.inherited
-        }
+        company_fields = self._company_fields(Model, domain)
         if company_fields and "companies" not in facts:
             self.env.cr.execute(SQL("SELECT ARRAY(SELECT id FROM res_company)"))
             facts["companies"] = set(self.env.cr.fetchone()[0])
         all_companies = facts.get("companies", set())
-
-        def leaf_value(leaf, null):
-            if tuple(leaf) == expression.TRUE_LEAF:
-                return True
-            if tuple(leaf) == expression.FALSE_LEAF:
-                return False
-            name, operator, value = leaf
-            if name not in null or operator not in ("in", "=", "child_of", "parent_of"):
-                return None
-            try:
-                values = set(value) if isinstance(value, (list, tuple, set)) else {value}
-            except TypeError:  # not hashable: not company ids
-                return None
-            ids = {v for v in values if v and isinstance(v, int) and not isinstance(v, bool)}
-            if ids != values - {False, None}:  # not plain company ids
-                return None
-            if null[name]:  # an empty company
-                if operator in ("in", "="):
-                    return False in values or None in values
-                return None
-            # a non-empty company: all of them match, or unknown
-            return True if ids >= all_companies else None
-
-        def evaluate(pos, null):
-            token = domain[pos]
-            if token in ("&", "|"):
-                left, pos = evaluate(pos + 1, null)
-                right, pos = evaluate(pos, null)
-                if token == "&":
-                    value = (
-                        False
-                        if False in (left, right)
-                        else (True if left is True and right is True else None)
-                    )
-                else:
-                    value = (
-                        True
-                        if True in (left, right)
-                        else (False if left is False and right is False else None)
-                    )
-                return value, pos
-            if token == "!":
-                value, pos = evaluate(pos + 1, null)
-                return (None if value is None else not value), pos
-            return leaf_value(token, null), pos + 1
-
         nullable = [name for name in company_fields if not self._is_not_null(Model._table, name)]
         failing = []  # the columns empty in each case where the domain may not hold
         for case in itertools.product((False, True), repeat=len(nullable)):
             null = dict.fromkeys(company_fields, False)
             null.update(zip(nullable, case, strict=True))
-            value, end = evaluate(0, null)
+            value, end = _evaluate_domain(domain, 0, null, all_companies)
             if end != len(domain):
                 return False
             if value is not True:
@@ -176,6 +172,23 @@ class CrmGuardianRecordAccess(models.AbstractModel):
         return all(
             any(self._has_no_null(Model, name, facts) for name in names) for names in failing
         )
+
+    @api.model
+    def _company_fields(self, Model, domain):
+        """The fields of ``domain``'s leaves that are stored, own many2ones to
+        ``res.company`` (the leaves :func:`_company_leaf_value` may prove)."""
+        return {
+            leaf[0]
+            for leaf in domain
+            if isinstance(leaf, (list, tuple))
+            and len(leaf) == 3
+            and isinstance(leaf[0], str)
+            and (field := Model._fields.get(leaf[0]))
+            and field.type == "many2one"
+            and field.comodel_name == "res.company"
+            and field.store
+            and not field.inherited
+        }
 
     def _has_no_null(self, Model, fname, facts):
         """Whether no record of ``Model`` has an empty ``fname`` (a stored column),

@@ -971,15 +971,9 @@ class CrmGuardianScan(models.AbstractModel):
         return list(self.env[model].with_context(active_test=False)._search(domain))
 
     @api.model
-    def _incremental_group_domain(self, code, since):
-        """Regroup only the values (keys) of records changed since ``since``, and the keys
-        of the standing groups a changed record belongs to (it may have left the
-        group). Returns the domains restricting the rules, the findings the sync may
-        resolve (those of these keys) and the number of changed records."""
-        definition = self._get_checks()[code]
-        Model = self.env[definition["model"]]
-        changed_ids = self._changed_ids(Model._name, self._changed_domain(code, since))
-        key_field = definition["group_field"]
+    def _changed_group_keys(self, code, Model, key_field, changed_ids):
+        """The keys (values of ``key_field``) of the records ``changed_ids`` and of the
+        standing groups of ``code`` one of them belongs to."""
         Model.flush_model([key_field])
         cr = self.env.cr
         cr.execute(
@@ -1007,7 +1001,20 @@ class CrmGuardianScan(models.AbstractModel):
             )
         )
         keys.update(key for (key,) in cr.fetchall() if key)
-        keys = sorted(keys)
+        return keys
+
+    @api.model
+    def _incremental_group_domain(self, code, since):
+        """Regroup only the values (keys) of records changed since ``since``, and the keys
+        of the standing groups a changed record belongs to (it may have left the
+        group). Returns the domains restricting the rules, the findings the sync may
+        resolve (those of these keys) and the number of changed records."""
+        definition = self._get_checks()[code]
+        Model = self.env[definition["model"]]
+        changed_ids = self._changed_ids(Model._name, self._changed_domain(code, since))
+        key_field = definition["group_field"]
+        keys = sorted(self._changed_group_keys(code, Model, key_field, changed_ids))
+        cr = self.env.cr
         # the keys go to a temporary table with statistics: with "key IN (list)" the
         # planner probes the host's trigram index of email_normalized once per key
         # (each probe reads most of the index: seconds for a thousand keys); knowing

@@ -553,6 +553,21 @@ class CrmGuardianScan(models.AbstractModel):
     # DUPLICATE CHECKS
     # ------------------------------------------------------------
 
+    def _duplicate_member_info(self, model, ids):
+        """``{id: row}``: what a duplicate group's finding takes from its members
+        (name, responsible, company, customer, team), in one query."""
+        columns = {
+            "id": "id",
+            "name": "name" if model == "crm.lead" else "complete_name",
+            "user_id": "user_id",
+            "company_id": "company_id",
+            "partner_id": "partner_id" if model == "crm.lead" else "id",
+        }
+        if "team_id" in self.env[model]._fields:
+            columns["team_id"] = "team_id"
+        rows = self.with_context(active_test=False)._fetch_rows(model, [("id", "in", ids)], columns)
+        return {row["id"]: row for row in rows}
+
     def _duplicate_groups(self, model, key_field, rule, domain, now, label):
         """One finding per value of ``key_field`` shared by 2..N records; ``label``: the
         word of crm.guardian.reason ``_labels`` naming the compared value in the reason.
@@ -569,22 +584,9 @@ class CrmGuardianScan(models.AbstractModel):
             having=[("__count", ">", 1), ("__count", "<=", limit)],
         )
         # one query over all members (a browse per group would query per group)
-        all_ids = [record_id for _key, ids, _date in groups for record_id in ids]
-        columns = {
-            "id": "id",
-            "name": "name" if model == "crm.lead" else "complete_name",
-            "user_id": "user_id",
-            "company_id": "company_id",
-            "partner_id": "partner_id" if model == "crm.lead" else "id",
-        }
-        if "team_id" in Model._fields:
-            columns["team_id"] = "team_id"
-        info = {
-            row["id"]: row
-            for row in self.with_context(active_test=False)._fetch_rows(
-                model, [("id", "in", all_ids)], columns
-            )
-        }
+        info = self._duplicate_member_info(
+            model, [record_id for _key, ids, _date in groups for record_id in ids]
+        )
         member_field = "lead_ids" if model == "crm.lead" else "partner_ids"
         code = self.env.context.get("guardian_check")
         # record access (issue #17): the stored texts name no member (a viewer may not
