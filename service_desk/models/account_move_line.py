@@ -12,7 +12,7 @@ class AccountMoveLine(models.Model):
         readonly=True,
     )
 
-    def _copy_data_extend_business_fields(self, values):
+    def _copy_data_extend_business_fields(self, values):  # pylint: disable=missing-return
         # A credit note (or debit note) of an invoice line stays on its job line: the job
         # line's invoiced quantity nets it out (see service.job.line._compute_qty_invoiced).
         super()._copy_data_extend_business_fields(values)

@@ -266,7 +266,7 @@ class ServiceJobLine(models.Model):
             )
         return super()._auto_init()
 
-    def _add_precomputed_values(self, vals_list):
+    def _add_precomputed_values(self, vals_list):  # pylint: disable=missing-return
         super()._add_precomputed_values(vals_list)
         # A price given on creation is the line's computed price (as on sale order lines).
         for vals in vals_list:
