@@ -553,15 +553,16 @@ class CrmGuardianScan(models.AbstractModel):
     # DUPLICATE CHECKS
     # ------------------------------------------------------------
 
-    def _duplicate_member_info(self, model, ids):
+    def _duplicate_member_info(self, model, ids, extra):
         """``{id: row}``: what a duplicate group's finding takes from its members
-        (name, responsible, company, customer, team), in one query."""
+        (responsible, company, customer, team, and the ``extra`` columns: ``{key:
+        field}``), in one query."""
         columns = {
             "id": "id",
-            "name": "name" if model == "crm.lead" else "complete_name",
             "user_id": "user_id",
             "company_id": "company_id",
             "partner_id": "partner_id" if model == "crm.lead" else "id",
+            **extra,
         }
         if "team_id" in self.env[model]._fields:
             columns["team_id"] = "team_id"
@@ -585,7 +586,9 @@ class CrmGuardianScan(models.AbstractModel):
         )
         # one query over all members (a browse per group would query per group)
         info = self._duplicate_member_info(
-            model, [record_id for _key, ids, _date in groups for record_id in ids]
+            model,
+            [record_id for _key, ids, _date in groups for record_id in ids],
+            {"name": "name" if model == "crm.lead" else "complete_name"},
         )
         member_field = "lead_ids" if model == "crm.lead" else "partner_ids"
         code = self.env.context.get("guardian_check")

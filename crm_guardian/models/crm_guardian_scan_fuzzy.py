@@ -594,22 +594,9 @@ class CrmGuardianScan(models.AbstractModel):
 
     @api.model
     def _fuzzy_group_vals(self, code, model, groups, kept, rule, now):
-        member_ids = [i for group in groups for i in group]
-        columns = {
-            "id": "id",
-            "user_id": "user_id",
-            "company_id": "company_id",
-            "partner_id": "partner_id" if model == "crm.lead" else "id",
-            "created": "create_date",
-        }
-        if "team_id" in self.env[model]._fields:
-            columns["team_id"] = "team_id"
-        info = {
-            row["id"]: row
-            for row in self.with_context(active_test=False)._fetch_rows(
-                model, [("id", "in", member_ids)], columns
-            )
-        }
+        info = self._duplicate_member_info(
+            model, [i for group in groups for i in group], {"created": "create_date"}
+        )
         best = {}
         for (a, _b), score in kept.items():
             best[a] = max(best.get(a, 0.0), score)
