@@ -755,11 +755,17 @@ class CrmGuardianScan(models.AbstractModel):
         if changed is not None:
             read = changed
         rules = self._check_rules(code)
-        vals_list = self._union_found(
-            [
-                self._run_check(code, rule, expression.AND([domain, *restriction]), now)
-                for rule, domain in self._get_rule_domains(code, rules)
-            ]
+        # an incremental unit without a changed record finds nothing (its sync still
+        # resolves the findings of deleted records)
+        vals_list = (
+            []
+            if changed == 0
+            else self._union_found(
+                [
+                    self._run_check(code, rule, expression.AND([domain, *restriction]), now)
+                    for rule, domain in self._get_rule_domains(code, rules)
+                ]
+            )
         )
         if grouped:
             read = sum(vals.get("member_count", 0) for vals in vals_list)
@@ -1249,6 +1255,12 @@ class CrmGuardianScan(models.AbstractModel):
         self = self.sudo()
         Finding = self.env["crm.guardian.finding"]
         Finding.flush_model()
+        if isinstance(vals_list, list) and not vals_list:
+            # nothing found (most units of a rescan): no merge table, no merge; the
+            # standing findings in scope are resolved
+            resolved = self._sync_resolve(check, scope, now, against_rows=False)
+            Finding.invalidate_model()
+            return {"updated": 0, "created": 0, "resolved": resolved, "reopened": 0}
         columns = self._fill_scan_rows(vals_list)
         reopened = self._sync_reopen_candidates(now)
         counts = {
@@ -1404,17 +1416,22 @@ class CrmGuardianScan(models.AbstractModel):
         return created
 
     @api.model
-    def _sync_resolve(self, check, scope, now):
+    def _sync_resolve(self, check, scope, now, against_rows=True):
         """Resolve the standing findings of ``check`` in ``scope`` (see
-        ``_sync_findings``) not among the rows; returns the count."""
+        ``_sync_findings``) not among the rows (all of them: not ``against_rows``, when
+        there is none); returns the count."""
         self.env.cr.execute(
             SQL(
                 """UPDATE crm_guardian_finding f
                       SET state = 'resolved', resolved_date = %(now)s,
                           write_uid = NULL, write_date = %(now)s
                     WHERE f."check" = %(check)s AND f.state IN ('open', 'dismissed')
-                      AND NOT EXISTS (SELECT 1 FROM crm_guardian_scan_rows t WHERE t.key = f.key)
-                      %(scope)s""",
+                      %(not_found)s %(scope)s""",
+                not_found=SQL(
+                    "AND NOT EXISTS (SELECT 1 FROM crm_guardian_scan_rows t WHERE t.key = f.key)"
+                )
+                if against_rows
+                else SQL(),
                 scope=SQL("AND %s", scope) if scope is not None else SQL(),
                 now=now,
                 check=check,
