@@ -720,7 +720,8 @@ class CrmGuardianScan(models.AbstractModel):
         rules = self._check_rules(code)
         signature = self._rules_signature(code, rules)
         since = self._scan_since(code, rules, signature, line.run_id.scan_date)
-        table = SQL.identifier(self.env[self._get_checks()[code]["model"]]._table)
+        definition = self._get_checks()[code]
+        table = SQL.identifier(self.env[definition["model"]]._table)
         self.env.cr.execute(SQL("SELECT COALESCE(MAX(id), 0) FROM %s", table))
         max_id = self.env.cr.fetchone()[0]
         line.write(
@@ -732,6 +733,10 @@ class CrmGuardianScan(models.AbstractModel):
                 "pass_started": self.env.cr.now(),
                 "max_id": max_id,
                 "cursor_id": 0,
+                # an incremental range unit reads the changed records of its range only:
+                # its first range is the largest (each unit has its fixed costs); the
+                # next ones adapt to its speed (a fuzzy check counts changed records)
+                "chunk_size": MAX_CHUNK if since and not definition.get("fuzzy") else 0,
             }
         )
 

@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from odoo.tests import tagged
 
+from odoo.addons.crm_guardian.models.crm_guardian_scan import DEFAULT_CHUNK, MAX_CHUNK
+
 from .common import CrmGuardianCommon
 
 
@@ -170,3 +172,19 @@ class TestCrmGuardianScanIncremental(CrmGuardianCommon):
         self.scan(["stale_lead"])
         self.assertFalse(self.since(), "two steps: always a full pass")
         self.assertFalse(self.scanner._rule_relations("stale_lead", self.rule), "not watchable")
+
+    def test_incremental_pass_reads_in_the_largest_ranges(self):
+        """A rescan's range unit reads only the changed records of its range: it starts
+        with the largest range (fewer units, each with its fixed costs), where a full
+        pass starts small and grows with its speed."""
+        Line = self.env["crm.guardian.scan.run.line"].sudo()
+
+        def stale_line():
+            return Line.search([("check", "=", "stale_lead")], order="id desc", limit=1)
+
+        self.scanner._scan(checks=["stale_lead"], now=self.now)
+        self.assertEqual(stale_line().mode, "full")
+        self.assertLessEqual(stale_line().chunk_size, 2 * DEFAULT_CHUNK)
+        self.scanner._scan(checks=["stale_lead"], now=self.now)
+        self.assertEqual(stale_line().mode, "incremental")
+        self.assertEqual(stale_line().chunk_size, MAX_CHUNK)
