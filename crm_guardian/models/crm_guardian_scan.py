@@ -1243,7 +1243,8 @@ class CrmGuardianScan(models.AbstractModel):
         candidates, ``UPDATE`` of the changed ones (whose scanned columns differ),
         ``INSERT`` of the new ones (``ON CONFLICT (key) DO NOTHING``: never twice),
         resolution of the standing findings of ``check``
-        in ``scope`` whose key was not scanned. Invariants: no ORM computes or
+        in ``scope`` whose key was not scanned (no rows at all, as most units of a
+        rescan: no merge table, only that resolution). Invariants: no ORM computes or
         constraints run (stored computes of the finding are filled by the checks:
         ``high_risk``), no mail tracking; created/updated by NULL (the scan: a user id
         would cost a foreign-key check per finding); the ORM cache of findings is
