@@ -35,6 +35,9 @@ class CrmGuardianDuplicatePair(models.Model):
     facts = fields.Json(readonly=True)
     fingerprint_a = fields.Char(readonly=True)
     fingerprint_b = fields.Char(readonly=True)
+    # a rescan removed a pair of one of this pair's records (its other record changed):
+    # the component of the pair is regrouped at the end of the rescan (True or NULL)
+    regroup = fields.Boolean(readonly=True, index="btree_not_null")
     record_a_name = fields.Char(string="Record", compute="_compute_explanation")
     record_b_name = fields.Char(string="Looks Like", compute="_compute_explanation")
     score_percent = fields.Integer(string="Score (%)", compute="_compute_explanation")

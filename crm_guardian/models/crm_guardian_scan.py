@@ -756,7 +756,9 @@ class CrmGuardianScan(models.AbstractModel):
         low, high, read = line.cursor_id, None, 0
         if not grouped:
             high, read = self._next_range(definition["model"], low, line.chunk_size)
-        restriction, scope, changed = self._unit_restriction(code, line.since, low, high, grouped)
+        restriction, scope, changed = self._unit_restriction(
+            code, line.since, low, high, grouped, now.date()
+        )
         if changed is not None:
             read = changed
         rules = self._check_rules(code)
@@ -841,16 +843,17 @@ class CrmGuardianScan(models.AbstractModel):
         return int(max(MIN_CHUNK, min(MAX_CHUNK, wanted, chunk * 2)))
 
     @api.model
-    def _unit_restriction(self, code, since, low, high, grouped):
+    def _unit_restriction(self, code, since, low, high, grouped, today):
         """``(domains, scope, changed)``: the domains restricting a unit's rules, the SQL
         condition (on finding ``f``) of the findings its sync may resolve, and for an
         incremental pass the number of changed records read (else None). A range
         unit: its id range; an incremental one: the changed records of the range
-        (:meth:`_incremental_domain`)."""
+        (:meth:`_incremental_domain`); a duplicate check's: the groups to regroup
+        (:meth:`_incremental_group_domain`, on day ``today``)."""
         if grouped:
             if not since:
                 return [], None, None
-            return self._incremental_group_domain(code, since)
+            return self._incremental_group_domain(code, since, today)
         id_range = [("id", ">", low)] + ([("id", "<=", high)] if high else [])
         range_sql = self._range_sql("f", low, high)
         if not since:
@@ -997,34 +1000,63 @@ class CrmGuardianScan(models.AbstractModel):
             )
         )
         keys = {key for (key,) in cr.fetchall()}
-        # groups with a changed member: a semi-join on the members (an array overlap
-        # "&&" compares every member with every changed id: seconds at 10,000 of each)
-        cr.execute(
+        keys.update(key for _res_id, key in self._standing_groups(code, changed_ids) if key)
+        return keys
+
+    @api.model
+    def _expired_dismissals(self, code, today):
+        """``[(duplicate_key, member ids)]`` of the group findings of ``code`` dismissed
+        until a day that has come (``dismiss_until <= today``): a rescan of a duplicate
+        check regroups them too, so that they re-open (``_sync_findings``) on their
+        day, not at the next full pass."""
+        self.env.cr.execute(
             SQL(
-                """SELECT DISTINCT f.duplicate_key
+                """SELECT duplicate_key, member_res_ids FROM crm_guardian_finding
+                    WHERE %s = %s AND state = 'dismissed' AND dismiss_until <= %s""",
+                SQL.identifier("check"),
+                code,
+                today,
+            )
+        )
+        return [
+            (key, [int(i) for i in (members or "").split(",") if i])
+            for key, members in self.env.cr.fetchall()
+        ]
+
+    @api.model
+    def _standing_groups(self, code, ids):
+        """``[(res_id, duplicate_key)]`` of the standing (open, dismissed) group findings
+        of ``code`` with a member among ``ids``: a semi-join on the members (an array
+        overlap "&&" compares every member with every id: seconds at 10,000 of each)."""
+        self.env.cr.execute(
+            SQL(
+                """SELECT DISTINCT f.res_id, f.duplicate_key
                      FROM crm_guardian_finding f,
                           unnest(string_to_array(f.member_res_ids, ',')::int[]) AS m(id)
                     WHERE f.%s = %s AND f.state IN ('open', 'dismissed')
                       AND m.id IN (SELECT unnest(%s::int[]))""",
                 SQL.identifier("check"),
                 code,
-                changed_ids,
+                ids,
             )
         )
-        keys.update(key for (key,) in cr.fetchall() if key)
-        return keys
+        return self.env.cr.fetchall()
 
     @api.model
-    def _incremental_group_domain(self, code, since):
-        """Regroup only the values (keys) of records changed since ``since``, and the keys
+    def _incremental_group_domain(self, code, since, today):
+        """Regroup only the values (keys) of records changed since ``since``, the keys
         of the standing groups a changed record belongs to (it may have left the
-        group). Returns the domains restricting the rules, the findings the sync may
-        resolve (those of these keys) and the number of changed records."""
+        group) and of the groups whose dismissal ends by ``today``. Returns the domains
+        restricting the rules, the findings the sync may resolve (those of these keys)
+        and the number of changed records."""
         definition = self._get_checks()[code]
         Model = self.env[definition["model"]]
         changed_ids = self._changed_ids(Model._name, self._changed_domain(code, since))
         key_field = definition["group_field"]
-        keys = sorted(self._changed_group_keys(code, Model, key_field, changed_ids))
+        keys = self._changed_group_keys(code, Model, key_field, changed_ids)
+        expired = self._expired_dismissals(code, today)
+        keys.update(key for key, _members in expired if key)
+        keys = sorted(keys)
         cr = self.env.cr
         # the keys go to a temporary table with statistics: with "key IN (list)" the
         # planner probes the host's trigram index of email_normalized once per key
@@ -1042,7 +1074,9 @@ class CrmGuardianScan(models.AbstractModel):
             )
         )
         scope = SQL("f.duplicate_key = ANY(%s)", keys)
-        return [[("id", "in", members)]], scope, len(changed_ids)
+        # records read: the changed ones and the members of the groups that re-open
+        read = len(changed_ids) + sum(len(ids) for _key, ids in expired)
+        return [[("id", "in", members)]], scope, read
 
     @api.model
     def _rule_relations(self, code, rules):

@@ -154,14 +154,120 @@ class CrmGuardianScan(models.AbstractModel):
     def _fuzzy_finish(self, line, rules, domain):
         """The last step of a pass: the stored pairs grouped into findings, synced, the
         pass remembered. Returns the line's counters to add."""
-        code, now = line.check, line.run_id.scan_date
-        vals_list = self._run_check(code, rules[:1], domain, now) if rules else []
-        counts = self._sync_findings(code, vals_list, now, scope=None)
+        now = line.run_id.scan_date
+        counts = self._fuzzy_sync_groups(line, rules, domain)
         line.write({"state": "done", "finished": fields.Datetime.now(), "cursor_id": line.max_id})
         self._store_scan_state(
             rules, line.signature, now, line.pass_started, full=line.mode == "full"
         )
         return {f"{key}_count": value for key, value in counts.items()}
+
+    @api.model
+    def _fuzzy_sync_groups(self, line, rules, domain):
+        """The groups of the stored pairs synced into findings: all of them after a
+        full pass; after a rescan only those of the pair-graph components it touched
+        (:meth:`_fuzzy_regroup_scope`), the other groups are as they were. Returns the
+        sync's counts."""
+        code, now = line.check, line.run_id.scan_date
+        if not rules:
+            return self._sync_findings(code, [], now, scope=None)
+        if not line.since:
+            return self._sync_findings(code, self._run_check(code, rules[:1], domain, now), now)
+        nodes, scope_ids = self._fuzzy_regroup_scope(code, line.since, now.date())
+        if not nodes:
+            return {"updated": 0, "created": 0, "resolved": 0, "reopened": 0}
+        vals_list = self.with_context(guardian_fuzzy_nodes=tuple(sorted(nodes)))._run_check(
+            code, rules[:1], domain, now
+        )
+        scope = SQL("f.res_id = ANY(%s)", sorted(scope_ids))
+        return self._sync_findings(code, vals_list, now, scope=scope)
+
+    @api.model
+    def _fuzzy_regroup_scope(self, code, since, today):
+        """``(nodes, finding record ids)`` of a rescan since ``since`` on day ``today``:
+        the records of the components of the stored pairs (their graph) that hold a
+        touched record (:meth:`_fuzzy_touched`), whose groups may have changed, or
+        re-open (a dismissal ending by ``today``); and the record ids
+        (``res_id``) of the findings they may rewrite or resolve: the groups of these
+        records, new or standing. A component without a touched record has the same
+        pairs and records as before: the same groups (``matcher.group_pairs`` splits
+        each component alone)."""
+        touched = self._fuzzy_touched(code, since)
+        touched.update(i for _key, members in self._expired_dismissals(code, today) for i in members)
+        if not touched:
+            return set(), set()
+        self.env.cr.execute(
+            SQL(
+                'SELECT res_id, res_id_b FROM crm_guardian_duplicate_pair WHERE "check" = %s',
+                code,
+            )
+        )
+        nodes = set(touched)
+        for component in matcher._components(self.env.cr.fetchall()):
+            if not component.isdisjoint(touched):
+                nodes |= component
+        standing = self._standing_groups(code, sorted(nodes))
+        return nodes, nodes | {res_id for res_id, _key in standing}
+
+    @api.model
+    def _fuzzy_touched(self, code, since):
+        """Ids whose groups a rescan since ``since`` may have changed: the records
+        changed since then (re-keyed and compared), the records of the pairs flagged
+        ``regroup`` (a former match of theirs changed, see
+        :meth:`_fuzzy_forget_pairs`) and those of the pairs of a deleted record (these
+        pairs deleted)."""
+        model = FUZZY_CHECKS[code][0]
+        touched = set(self._changed_ids(model, self._changed_domain(code, since)))
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """DELETE FROM crm_guardian_duplicate_pair p
+                    WHERE p."check" = %(check)s
+                      AND (NOT EXISTS (SELECT 1 FROM %(table)s r WHERE r.id = p.res_id)
+                           OR NOT EXISTS (SELECT 1 FROM %(table)s r WHERE r.id = p.res_id_b))
+                   RETURNING p.res_id, p.res_id_b""",
+                check=code,
+                table=SQL.identifier(self.env[model]._table),
+            )
+        )
+        touched.update(i for pair in cr.fetchall() for i in pair)
+        cr.execute(
+            SQL(
+                "SELECT res_id, res_id_b FROM crm_guardian_duplicate_pair "
+                'WHERE "check" = %s AND regroup',
+                code,
+            )
+        )
+        touched.update(i for pair in cr.fetchall() for i in pair)
+        return touched
+
+    @api.model
+    def _fuzzy_forget_pairs(self, code, changed):
+        """Delete the pairs of the ``changed`` records (compared again); flag the other
+        pairs of their former matches ``regroup``: the components these belong to are
+        regrouped when the rescan ends (a flag in the table: a rescan interrupted
+        before its end leaves it for the next one)."""
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                'DELETE FROM crm_guardian_duplicate_pair WHERE "check" = %s '
+                "AND (res_id = ANY(%s) OR res_id_b = ANY(%s)) RETURNING res_id, res_id_b",
+                code,
+                changed,
+                changed,
+            )
+        )
+        former = sorted({i for pair in cr.fetchall() for i in pair} - set(changed))
+        if former:
+            cr.execute(
+                SQL(
+                    'UPDATE crm_guardian_duplicate_pair SET regroup = TRUE WHERE "check" = %s '
+                    "AND (res_id = ANY(%s) OR res_id_b = ANY(%s))",
+                    code,
+                    former,
+                    former,
+                )
+            )
 
     @api.model
     def _fuzzy_changed_unit(self, line, rule, domain):
@@ -371,15 +477,7 @@ class CrmGuardianScan(models.AbstractModel):
                     changed,
                 )
             )
-        cr.execute(
-            SQL(
-                'DELETE FROM crm_guardian_duplicate_pair WHERE "check" = %s '
-                "AND (res_id = ANY(%s) OR res_id_b = ANY(%s))",
-                code,
-                changed,
-                changed,
-            )
-        )
+        self._fuzzy_forget_pairs(code, changed)
         prepared = self._fuzzy_prepared(code, expression.AND([domain, [("id", "in", changed)]]))
         self._fuzzy_store(code, prepared)
         candidates = self._fuzzy_candidates(code, prepared)
@@ -553,14 +651,19 @@ class CrmGuardianScan(models.AbstractModel):
         """One finding per group of the stored pairs whose records still match
         ``domain``, guarded against chaining (``matcher.group_pairs``: a centre matching
         every member, at most the rule's threshold of members); pairs record their
-        group's finding key."""
+        group's finding key. Context ``guardian_fuzzy_nodes``: only the pairs of these
+        records (whole components of the pairs' graph, see ``_fuzzy_regroup_scope``)."""
         model = FUZZY_CHECKS[code][0]
         cr = self.env.cr
+        nodes = self.env.context.get("guardian_fuzzy_nodes")
+        # the pairs of these records only (whole components: both records are in)
+        within = SQL("AND res_id = ANY(%s)", list(nodes)) if nodes is not None else SQL()
         cr.execute(
             SQL(
                 "SELECT res_id, res_id_b, score FROM crm_guardian_duplicate_pair "
-                'WHERE "check" = %s',
+                'WHERE "check" = %s %s',
                 code,
+                within,
             )
         )
         edges = {(a, b): score for a, b, score in cr.fetchall()}
@@ -577,15 +680,21 @@ class CrmGuardianScan(models.AbstractModel):
             for member in group:
                 keys[member] = f"{code}:{group[0]}"
         cr.execute(
-            SQL('UPDATE crm_guardian_duplicate_pair SET group_key = NULL WHERE "check" = %s', code)
+            SQL(
+                "UPDATE crm_guardian_duplicate_pair SET group_key = NULL, regroup = NULL "
+                'WHERE "check" = %s %s',
+                code,
+                within,
+            )
         )
         if kept:
             cr.execute(
                 SQL(
                     """UPDATE crm_guardian_duplicate_pair p SET group_key = t.key
-                         FROM unnest(%s::int[], %s::varchar[]) AS t(a, key)
-                        WHERE p."check" = %s AND p.res_id = t.a""",
+                         FROM unnest(%s::int[], %s::int[], %s::varchar[]) AS t(a, b, key)
+                        WHERE p."check" = %s AND p.res_id = t.a AND p.res_id_b = t.b""",
                     [a for a, _b in kept],
+                    [b for _a, b in kept],
                     [keys[a] for a, _b in kept],
                     code,
                 )

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from odoo.addons.crm_guardian.models.crm_guardian_scan import FULL_PASS_EVERY
 from odoo.addons.crm_guardian.tools import duplicate_matcher as matcher
@@ -403,3 +403,133 @@ class TestCrmGuardianFuzzyDuplicates(CrmGuardianCommon):
         self.assertEqual(run.state, "done")
         self.assertEqual(run.line_ids.fuzzy_parts, 0)
         self.assertFalse(self.groups(CONTACT))
+
+    def families(self):
+        """Five people typed five times each (the rule caps groups at three members:
+        the chaining guard cuts each of them)."""
+        people = [
+            ("Eulalie", "Brightwater", "21 Cobby Street", "3736", "Potts Point"),
+            ("Leopold", "Quintrell", "8 Wattle Grove", "2615", "Kippax"),
+            ("Ravindra", "Kulasekara", "8 Giblin Street", "4814", "Bittern"),
+            ("Madeleine", "Oyelaran", "5 Wattle Grove", "2600", "Canberra"),
+            ("Ottoline", "Vasquez", "3 Ramsay Place", "2260", "Mirani"),
+        ]
+        families = []
+        for given, surname, street, zip_, city in people:
+            names = [
+                f"{given} {surname}",
+                f"{given} {surname}e",
+                f"{given[:-1]} {surname}",
+                f"{surname} {given}",
+                f"{given[0]} {surname}",
+            ]
+            streets = [street, street.replace("Street", "St"), street, street, street]
+            families.append(
+                [
+                    self.person(name, line, zip_, city)
+                    for name, line in zip(names, streets, strict=True)
+                ]
+            )
+        rule = self.env["crm.guardian.rule"].sudo().search([("check", "=", CONTACT)], limit=1)
+        rule.threshold = 3
+        return families
+
+    def make_old(self):
+        """Every contact as last written days before the scan (not changed since)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE res_partner SET write_date = %s", [self.now - timedelta(days=3)]
+        )
+        self.Partner.invalidate_model(["write_date"])
+
+    def pairs_and_groups(self, check):
+        """The stored pairs with their group key, and the open groups."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT res_id, res_id_b, group_key FROM crm_guardian_duplicate_pair "
+            'WHERE "check" = %s',
+            [check],
+        )
+        return set(self.env.cr.fetchall()), self.groups(check)
+
+    def test_rescan_regroups_as_a_full_pass(self):
+        """A rescan regroups only the components of the pairs it touched (a record
+        moved to another family, one archived, one deleted, one added): its pairs and
+        groups are those of a full pass over the same records."""
+        families = self.families()
+        self.scan([CONTACT])
+        pairs, groups = self.pairs_and_groups(CONTACT)
+        self.assertTrue(all(len(group) <= 3 for group in groups))
+        self.assertTrue(any(key is None for _a, _b, key in pairs), "the guard cut pairs")
+        by_key = {f"{CONTACT}:{min(group)}": group for group in groups}
+        for a, b, key in pairs:
+            # a pair shown with a group (Why They Match) is one of its members' pairs
+            self.assertTrue(key is None or {a, b} <= by_key[key], (a, b, key))
+        self.make_old()
+        moved, archived, deleted = families[0][1], families[2][2], families[3][3]
+        moved.write({"name": "Leopold Quintrel", "street": "8 Wattle Grove", "zip": "2615"})
+        moved.city = "Kippax"
+        archived.active = False
+        deleted.unlink()
+        added = self.person("Ottoline Vasques", "3 Ramsay Pl", "2260", "Mirani")
+        self.scan([CONTACT])
+        self.assertEqual(self.last_line(CONTACT).mode, "incremental")
+        rescanned = self.pairs_and_groups(CONTACT)
+        compared = {i for a, b, _key in rescanned[0] for i in (a, b)}
+        self.assertLessEqual({moved.id, added.id}, compared, "matched in their new family")
+        self.assertFalse({archived.id, deleted.id} & set().union(*rescanned[1]))
+        self.env.cr.execute(
+            'UPDATE crm_guardian_rule SET last_scan_date = NULL WHERE "check" = %s', [CONTACT]
+        )
+        self.env["crm.guardian.rule"].invalidate_model(["last_scan_date"])
+        self.scan([CONTACT])
+        self.assertEqual(self.last_line(CONTACT).mode, "full")
+        self.assertEqual(rescanned, self.pairs_and_groups(CONTACT))
+
+    def test_rescan_regroup_scope_is_the_touched_components(self):
+        """The groups a rescan rewrites are those of the components holding a changed
+        record, a former match of one (flagged when its pair was removed) or a deleted
+        record; the other families are left as they are."""
+        families = self.families()
+        self.scan([CONTACT])
+        self.make_old()
+        Scan = self.env["crm.guardian.scan"].sudo()
+        since = self.env.cr.now()
+        self.assertEqual(Scan._fuzzy_regroup_scope(CONTACT, since, self.today), (set(), set()))
+        changed, deleted = families[0][0], families[1][0]
+        changed.name = "Someone Else Entirely"
+        Scan._fuzzy_forget_pairs(CONTACT, changed.ids)
+        deleted.unlink()
+        nodes, finding_ids = Scan._fuzzy_regroup_scope(CONTACT, since, self.today)
+        self.assertEqual(nodes, {p.id for p in families[0] + families[1]})
+        self.assertLessEqual(nodes, finding_ids)
+        self.assertFalse(finding_ids & {p.id for family in families[2:] for p in family})
+
+    def test_dismissed_groups_reopen_on_their_day(self):
+        """The nights between two full passes rescan the changed records only; a
+        duplicate group dismissed until a day (fuzzy or exact) re-opens on that day
+        all the same."""
+        first = self.firm("Quorrobolong Mining Pty Ltd", "2 Pit Road", "2325", "Cessnock")
+        self.firm("Quorrobolong Minning", "2 Pit Rd", "2325", "Cessnock")
+        self.firm("QUORROBOLONG MINING", "9 Other Road", "4000", "Brisbane")
+        checks = [COMPANY, "company_duplicate_name"]
+        self.scan(checks)
+        groups = self.group_of(COMPANY, first) | self.group_of("company_duplicate_name", first)
+        self.assertEqual(len(groups), 2)
+        action = groups.with_user(self.manager).action_dismiss()
+        wizard = Form(
+            self.env[action["res_model"]].with_user(self.manager).with_context(**action["context"])
+        )
+        wizard.note = "Merging them after the audit"
+        wizard.until = self.today + timedelta(days=3)
+        wizard.save().action_dismiss()
+        self.assertEqual(set(groups.mapped("state")), {"dismissed"})
+        self.make_old()
+        self.scan(checks, now=self.now + timedelta(days=2))
+        self.assertEqual(self.last_line(COMPANY).mode, "incremental")
+        self.assertEqual(set(groups.mapped("state")), {"dismissed"})
+        self.scan(checks)  # today again: a scan of another day stores no scan state
+        self.scan(checks, now=self.now + timedelta(days=3))
+        self.assertEqual(self.last_line(COMPANY).mode, "incremental")
+        self.assertEqual(self.last_line("company_duplicate_name").mode, "incremental")
+        self.assertEqual(set(groups.mapped("state")), {"open"})
