@@ -1129,14 +1129,23 @@ class CrmGuardianScan(models.AbstractModel):
     def _changed_domain(self, code, since):
         """Records of the check's model touched since ``since``: written, or with a chatter
         message or an activity created or changed, or whose related records named in the
-        check's ``watch`` (relational fields: the customer, the contacts) were written."""
+        check's ``watch`` (relational fields: the customer, the contacts) or followed by
+        its rules were written. The duplicate checks (their threshold counts members)
+        compare the records' own fields: the chatter does not count for them."""
         watched = set(self._get_checks()[code].get("watch", ()))
         watched |= self._rule_relations(code, self._check_rules(code)) or set()
+        chatter = self._check_unit(code) != "members"
         return expression.OR(
             [
                 [("write_date", ">=", since)],
-                [("message_ids", "any", [("date", ">=", since)])],
-                [("activity_ids", "any", [("write_date", ">=", since)])],
+                *(
+                    [
+                        [("message_ids", "any", [("date", ">=", since)])],
+                        [("activity_ids", "any", [("write_date", ">=", since)])],
+                    ]
+                    if chatter
+                    else []
+                ),
                 *([(fname, "any", [("write_date", ">=", since)])] for fname in sorted(watched)),
             ]
         )

@@ -186,60 +186,60 @@ class CrmGuardianScan(models.AbstractModel):
     def _fuzzy_regroup_scope(self, code, since, today):
         """``(nodes, finding record ids)`` of a rescan since ``since`` on day ``today``:
         the records of the components of the stored pairs (their graph) that hold a
-        touched record (:meth:`_fuzzy_touched`), whose groups may have changed, or
-        re-open (a dismissal ending by ``today``); and the record ids
-        (``res_id``) of the findings they may rewrite or resolve: the groups of these
-        records, new or standing. A component without a touched record has the same
-        pairs and records as before: the same groups (``matcher.group_pairs`` splits
-        each component alone)."""
-        touched = self._fuzzy_touched(code, since)
-        touched.update(i for _key, members in self._expired_dismissals(code, today) for i in members)
-        if not touched:
-            return set(), set()
+        touched record, whose groups may have changed, or re-open: the records changed
+        since then (re-keyed and compared), those of the pairs flagged ``regroup`` (a
+        former match changed, see :meth:`_fuzzy_forget_pairs`) or of a deleted record
+        (:meth:`_fuzzy_forget_deleted`), the members of the groups whose dismissal ends
+        by ``today``; and the record ids (``res_id``) of the findings they may rewrite
+        or resolve: the groups of these records, new or standing. A component without
+        a touched record has the same pairs and records as before: the same groups
+        (``matcher.group_pairs`` splits each component alone)."""
         self.env.cr.execute(
             SQL(
-                'SELECT res_id, res_id_b FROM crm_guardian_duplicate_pair WHERE "check" = %s',
+                "SELECT res_id, res_id_b, regroup FROM crm_guardian_duplicate_pair "
+                'WHERE "check" = %s',
                 code,
             )
         )
+        pairs = self.env.cr.fetchall()
+        gone = self._fuzzy_forget_deleted(code, pairs)
+        model = FUZZY_CHECKS[code][0]
+        touched = set(self._changed_ids(model, self._changed_domain(code, since)))
+        touched.update(i for _key, ids in self._expired_dismissals(code, today) for i in ids)
+        touched.update(i for a, b, flag in pairs if flag or (a, b) in gone for i in (a, b))
+        if not touched:
+            return set(), set()
         nodes = set(touched)
-        for component in matcher._components(self.env.cr.fetchall()):
+        kept = [(a, b) for a, b, _flag in pairs if (a, b) not in gone]
+        for component in matcher._components(kept):
             if not component.isdisjoint(touched):
                 nodes |= component
         standing = self._standing_groups(code, sorted(nodes))
         return nodes, nodes | {res_id for res_id, _key in standing}
 
     @api.model
-    def _fuzzy_touched(self, code, since):
-        """Ids whose groups a rescan since ``since`` may have changed: the records
-        changed since then (re-keyed and compared), the records of the pairs flagged
-        ``regroup`` (a former match of theirs changed, see
-        :meth:`_fuzzy_forget_pairs`) and those of the pairs of a deleted record (these
-        pairs deleted)."""
-        model = FUZZY_CHECKS[code][0]
-        touched = set(self._changed_ids(model, self._changed_domain(code, since)))
-        cr = self.env.cr
-        cr.execute(
+    def _fuzzy_forget_deleted(self, code, pairs):
+        """Delete the stored ``pairs`` (``(a, b, flag)``) of the check whose record was
+        deleted; returns them as ``{(a, b)}``. Which records exist is asked of the
+        primary key index (an anti-join would read all of the model's ids)."""
+        ids = sorted({i for a, b, _flag in pairs for i in (a, b)})
+        if not ids:
+            return set()
+        table = SQL.identifier(self.env[FUZZY_CHECKS[code][0]]._table)
+        self.env.cr.execute(SQL("SELECT id FROM %s WHERE id = ANY(%s)", table, ids))
+        deleted = set(ids).difference(i for (i,) in self.env.cr.fetchall())
+        if not deleted:
+            return set()
+        self.env.cr.execute(
             SQL(
-                """DELETE FROM crm_guardian_duplicate_pair p
-                    WHERE p."check" = %(check)s
-                      AND (NOT EXISTS (SELECT 1 FROM %(table)s r WHERE r.id = p.res_id)
-                           OR NOT EXISTS (SELECT 1 FROM %(table)s r WHERE r.id = p.res_id_b))
-                   RETURNING p.res_id, p.res_id_b""",
-                check=code,
-                table=SQL.identifier(self.env[model]._table),
-            )
-        )
-        touched.update(i for pair in cr.fetchall() for i in pair)
-        cr.execute(
-            SQL(
-                "SELECT res_id, res_id_b FROM crm_guardian_duplicate_pair "
-                'WHERE "check" = %s AND regroup',
+                'DELETE FROM crm_guardian_duplicate_pair WHERE "check" = %s '
+                "AND (res_id = ANY(%s) OR res_id_b = ANY(%s))",
                 code,
+                sorted(deleted),
+                sorted(deleted),
             )
         )
-        touched.update(i for pair in cr.fetchall() for i in pair)
-        return touched
+        return {(a, b) for a, b, _flag in pairs if a in deleted or b in deleted}
 
     @api.model
     def _fuzzy_forget_pairs(self, code, changed):
