@@ -22,3 +22,4 @@ from . import crm_guardian_duplicate_candidate
 from . import crm_guardian_duplicate_record
 from . import crm_guardian_duplicate_pair
 from . import crm_guardian_duplicate_exclusion
+from . import mail_thread

@@ -280,6 +280,32 @@ class CrmGuardianFinding(models.Model):
         for finding, text in zip(self, texts, strict=True):
             finding.reason = text
 
+    @api.model
+    def _resolve_deleted_records(self, model, ids):
+        """Resolve the standing findings of the records ``ids`` of ``model``, deleted
+        (see mail.thread ``unlink``). A duplicate group is left to its check, which
+        regroups its other members. In SQL as the scan writes findings, on the open
+        and the dismissed findings' partial indexes; sudo: whoever may delete a record
+        ends its findings, which they may not be allowed to read or write."""
+        self = self.sudo()
+        self.flush_model()
+        for state in ("open", "dismissed"):
+            self.env.cr.execute(
+                SQL(
+                    """UPDATE crm_guardian_finding
+                          SET state = 'resolved', resolved_date = %(now)s,
+                              write_uid = %(uid)s, write_date = %(now)s
+                        WHERE state = %(state)s AND res_model = %(model)s
+                          AND res_id = ANY(%(ids)s) AND member_res_ids IS NULL""",
+                    now=self.env.cr.now(),
+                    uid=self.env.uid,
+                    state=state,
+                    model=model,
+                    ids=list(ids),
+                )
+            )
+        self.invalidate_model(["state", "resolved_date", "write_uid", "write_date"])
+
     @api.depends("risk_score")
     def _compute_high_risk(self):
         # the scan writes the column itself, in SQL (see _run_check)

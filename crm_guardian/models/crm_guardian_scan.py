@@ -858,9 +858,7 @@ class CrmGuardianScan(models.AbstractModel):
         range_sql = self._range_sql("f", low, high)
         if not since:
             return [id_range], range_sql, None
-        domain, scope, changed = self._incremental_domain(
-            code, id_range, since, self._range_sql("d", low, high)
-        )
+        domain, scope, changed = self._incremental_domain(code, id_range, since)
         return [id_range, domain], SQL("(%s AND %s)", range_sql, scope), changed
 
     @api.model
@@ -949,34 +947,20 @@ class CrmGuardianScan(models.AbstractModel):
         return last - INCREMENTAL_MARGIN
 
     @api.model
-    def _incremental_domain(self, code, id_range, since, deleted_range=None):
+    def _incremental_domain(self, code, id_range, since):
         """The records of ``id_range`` that may have changed since ``since``
         (:meth:`_changed_domain`). An unchanged record cannot newly match on the same
         day: thresholds count whole days (see ``_day_cutoff``), and the first scan of a
         day is full. Unchanged records keep their standing findings as they are: same
-        day, same data, same values. Returns the domain, the scope of findings the sync
-        may resolve (those of changed records, or of deleted ones: among the findings
-        ``d`` meeting ``deleted_range``) and the number of changed records.
+        day, same data, same values; a deleted record's were resolved when it was
+        deleted (mail.thread ``unlink``). Returns the domain, the scope of findings the
+        sync may resolve (those of the changed records) and their number.
         """
         Model = self.env[self._get_checks()[code]["model"]]
         changed_ids = self._changed_ids(
             Model._name, expression.AND([id_range, self._changed_domain(code, since)])
         )
-        # findings the sync may resolve: of changed records, or of deleted ones
-        scope = SQL(
-            """f.res_id IN (
-                   SELECT unnest(%(changed)s::int[])
-                    UNION ALL
-                   SELECT d.res_id FROM crm_guardian_finding d
-                    WHERE d.%(check_column)s = %(check)s AND d.state IN ('open', 'dismissed')
-                      AND %(deleted_range)s
-                      AND NOT EXISTS (SELECT 1 FROM %(table)s r WHERE r.id = d.res_id))""",
-            deleted_range=deleted_range or SQL("TRUE"),
-            changed=changed_ids,
-            check_column=SQL.identifier("check"),
-            check=code,
-            table=SQL.identifier(Model._table),
-        )
+        scope = SQL("f.res_id = ANY(%s)", sorted(changed_ids))
         return [("id", "in", changed_ids)], scope, len(changed_ids)
 
     @api.model

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.crm_guardian.models.crm_guardian_scan import DEFAULT_CHUNK, MAX_CHUNK
 
@@ -77,7 +77,8 @@ class TestCrmGuardianScanIncremental(CrmGuardianCommon):
             (self.now, untouched.id),
         )
         touched.write({"date_last_stage_update": self.now})
-        deleted.unlink()
+        deleted.with_user(self.manager).unlink()
+        self.assertEqual(deleted_finding.state, "resolved", "record deleted: resolved with it")
         # a lead created unseen (its write date in the past)
         newly_stale = self.create_stale_lead(days, name="CG newly stale")
         self.make_old(newly_stale)
@@ -86,14 +87,43 @@ class TestCrmGuardianScanIncremental(CrmGuardianCommon):
 
         self.assertTrue(self.open_finding("stale_lead", untouched), "not looked at")
         self.assertFalse(self.open_finding("stale_lead", touched), "changed: resolved")
-        self.assertEqual(deleted_finding.state, "resolved", "record deleted: resolved")
+        self.assertEqual(deleted_finding.state, "resolved")
         self.assertFalse(self.finding("stale_lead", newly_stale), "unchanged: not looked at")
-        self.assertEqual((result["created"], result["resolved"]), (0, 2))
+        self.assertEqual((result["created"], result["resolved"]), (0, 1))
 
         # the next day's scan is full and sees what the ORM did not
         self.scan(["stale_lead"], now=self.now + timedelta(days=1))
         self.assertFalse(self.open_finding("stale_lead", untouched))
         self.assertTrue(self.open_finding("stale_lead", newly_stale))
+
+    def test_deleted_record_resolves(self):
+        """A record's findings are resolved when it is deleted, by whoever may delete
+        it (no scan needed, none reads deleted records); a duplicate group it is the
+        first member of is left to its check. Every model a check reads is a
+        mail.thread, whose unlink does it."""
+        for code, check in self.scanner._get_checks().items():
+            Model = self.env[check["model"]]
+            self.assertTrue(issubclass(type(Model), self.registry["mail.thread"]), code)
+        lead = self.create_stale_lead(self.rule.threshold + 1, email_from="cg.twin@example.com")
+        twin = self.create_stale_lead(self.rule.threshold + 1, email_from="cg.twin@example.com")
+        self.scan(["stale_lead", "lead_duplicate_email"])
+        stale = self.open_finding("stale_lead", lead)
+        group = (
+            self.env["crm.guardian.finding"]
+            .sudo()
+            .search([("check", "=", "lead_duplicate_email"), ("state", "=", "open")])
+            .filtered(lambda f: lead.id in f._member_ids())
+        )
+        self.assertTrue(stale and group)
+        self.assertEqual(group.res_id, lead.id, "the group's first member")
+        # a sales administrator who may not even read findings
+        admin = new_test_user(
+            self.env, login="cg_sales_admin", groups="sales_team.group_sale_manager"
+        )
+        lead.with_user(admin).unlink()
+        self.assertEqual(stale.state, "resolved")
+        self.assertEqual(group.state, "open", "the duplicate check regroups the others")
+        self.assertTrue(self.open_finding("stale_lead", twin))
 
     def test_chatter_message_counts_as_change(self):
         lead = self.create_stale_lead(self.rule.threshold + 1)
