@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools.cache_tables import ensure_unlogged
+from ..tools.cache_tables import create_cache_table
 
 
 class CrmGuardianDuplicateBlock(models.Model):
@@ -13,11 +13,14 @@ class CrmGuardianDuplicateBlock(models.Model):
     Each check has its own two partial indexes (its keys; its records), so that a full
     pass appends a check's keys without them and builds them once by sort at the end
     (:meth:`_drop_check_indexes`, :meth:`_create_check_indexes`); a query that should
-    use them says ``"check" = <code>``."""
+    use them says ``"check" = <code>``.
+
+    A plain unlogged table without ``id`` (``_auto = False``, see
+    ``tools/cache_tables.py``): never read or written through the ORM, SQL only."""
 
     _name = "crm.guardian.duplicate.block"
     _description = "CRM Guardian: Duplicate Blocking Key"
-    _log_access = False
+    _auto = False
 
     check = fields.Char(required=True, readonly=True)
     key = fields.Char(required=True, readonly=True)
@@ -28,8 +31,8 @@ class CrmGuardianDuplicateBlock(models.Model):
         cr = self.env.cr
         # a cache the scan rebuilds (each full pass): no WAL for it (unlogged: a crash
         # empties it, and the scan then starts a full pass, see crm.guardian.scan
-        # _fuzzy_keys_lost)
-        ensure_unlogged(cr, self._table)
+        # _fuzzy_keys_lost); no id (a sequence value and a primary key entry a key)
+        create_cache_table(self)
         # the keys of versions before the check's tag (emptied: the next scan is a full
         # pass), then the indexes shared by every check before the partial ones
         cr.execute("SELECT to_regclass('crm_guardian_duplicate_block_key_idx')")

@@ -1,6 +1,7 @@
 from odoo import fields, models
+from odoo.tools import sql
 
-from ..tools.cache_tables import ensure_unlogged
+from ..tools.cache_tables import create_cache_table
 
 
 class CrmGuardianDuplicateRecord(models.Model):
@@ -8,11 +9,14 @@ class CrmGuardianDuplicateRecord(models.Model):
     normalised form (``tools/duplicate_matcher.dumps``), written when its keys are, so
     that scoring a pair reads two stored lines instead of normalising both records
     again. Written and read in SQL by the scan, replaced with the keys (a full pass;
-    a changed record in a rescan)."""
+    a changed record in a rescan).
+
+    A plain unlogged table without ``id`` (``_auto = False``, see
+    ``tools/cache_tables.py``): never read or written through the ORM, SQL only."""
 
     _name = "crm.guardian.duplicate.record"
     _description = "CRM Guardian: Compared Values of a Record"
-    _log_access = False
+    _auto = False
 
     check = fields.Char(required=True, readonly=True)
     res_id = fields.Integer(string="Record ID", required=True, readonly=True)
@@ -23,10 +27,9 @@ class CrmGuardianDuplicateRecord(models.Model):
         cr = self.env.cr
         # a cache, like the keys (a crash empties it: scoring then normalises the
         # records again, see crm.guardian.scan _fuzzy_stored)
-        ensure_unlogged(cr, self._table)
+        create_cache_table(self)
         # appended in id order by a full pass: its inserts stay at the end of their check
-        cr.execute(
-            "CREATE INDEX IF NOT EXISTS crm_guardian_duplicate_record_check_record_idx "
-            'ON crm_guardian_duplicate_record ("check", res_id)'
+        sql.create_index(
+            cr, "crm_guardian_duplicate_record_check_record_idx", self._table, ['"check"', "res_id"]
         )
         return res
