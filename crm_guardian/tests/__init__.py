@@ -20,3 +20,4 @@ from . import test_crm_guardian_scan_run
 from . import test_crm_guardian_screens
 from . import test_crm_guardian_flow_tour
 from . import test_crm_guardian_fuzzy_duplicates
+from . import test_crm_guardian_cache_tables

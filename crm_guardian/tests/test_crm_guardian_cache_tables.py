@@ -1,0 +1,232 @@
+from odoo.tests import tagged
+from odoo.tools import SQL, sql
+
+from .common import CrmGuardianCommon
+
+CONTACT = "contact_duplicate_fuzzy"
+CACHES = (
+    "crm.guardian.duplicate.block",
+    "crm.guardian.duplicate.record",
+    "crm.guardian.duplicate.candidate",
+)
+
+
+@tagged("post_install", "-at_install")
+class TestCrmGuardianCacheTables(CrmGuardianCommon):
+    """The fuzzy checks' caches are plain unlogged tables without ``id`` (models with
+    ``_auto = False``), and the tables of 18.0.1.4.0 (with an ``id``) are brought to that
+    form by the models' ``init()`` without losing a pass in progress."""
+
+    def person(self, name, street, zip_, city):
+        return self.env["res.partner"].create(
+            {
+                "name": name,
+                "street": street,
+                "zip": zip_,
+                "city": city,
+                "country_id": self.env.ref("base.au").id,
+            }
+        )
+
+    def duplicate_people(self):
+        """Three groups of near-duplicate people and one loner."""
+        return [
+            self.person("Marigold Fenwicke", "14 Tarcoola Street", "2790", "Lithgow"),
+            self.person("Marigold Fenwick", "14 Tarcoola St", "2790", "Lithgow"),
+            self.person("Fenwicke Marigold", "14 Tarcoola Street", "2790", "Lithgow"),
+            self.person("Osric Pemberton", "3 Lyrebird Close", "4870", "Cairns"),
+            self.person("Osric Pembertin", "3 Lyrebird Cl", "4870", "Cairns"),
+            self.person("Theodora Quaile", "77 Banksia Parade", "6230", "Bunbury"),
+            self.person("Theodora Quail", "77 Banksia Pde", "6230", "Bunbury"),
+            self.person("Ignatius Morrow", "9 Jarrah Way", "7250", "Launceston"),
+        ]
+
+    def groups(self):
+        """The open contact groups, as the Guardian manager reads them."""
+        self.env.flush_all()
+        self.env.invalidate_all()
+        findings = (
+            self.env["crm.guardian.finding"]
+            .with_user(self.manager)
+            .search([("check", "=", CONTACT), ("state", "=", "open")])
+        )
+        return {frozenset(finding._member_ids()) for finding in findings}
+
+    def start_run(self):
+        """A run of the contact check, driven unit by unit as the cron does (superuser),
+        in units of two records, the keys grouped in parts of three."""
+        Scan = self.env["crm.guardian.scan"].with_context(
+            guardian_scan_chunk=2, guardian_keys_per_part=3
+        )
+        self.env.flush_all()
+        return Scan, Scan._create_run([CONTACT], self.now, "direct")
+
+    def finish(self, Scan, run):
+        for _unit in range(500):
+            if Scan._scan_unit(run) != "unit":
+                break
+        self.assertEqual(run.state, "done")
+        return run.line_ids
+
+    def columns(self, table):
+        self.env.cr.execute(
+            """SELECT attname, attnotnull FROM pg_attribute
+                WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped""",
+            [table],
+        )
+        return dict(self.env.cr.fetchall())
+
+    def make_old(self, table):
+        """``table`` as 18.0.1.4.0 left it (an ordinary model's: an ``id`` serial
+        primary key), its rows and indexes kept."""
+        self.env.cr.execute(
+            SQL("ALTER TABLE %s ADD COLUMN id SERIAL PRIMARY KEY", SQL.identifier(table))
+        )
+
+    def upgrade(self):
+        """What ``-u crm_guardian`` does to the caches: their models' ``init()``."""
+        for name in CACHES:
+            self.env[name].init()
+
+    # ------------------------------------------------------------
+
+    def test_plain_unlogged_tables_without_id(self):
+        cr = self.env.cr
+        for name in CACHES:
+            Model = self.env[name]
+            table = Model._table
+            self.assertFalse(Model._auto, name)
+            columns = self.columns(table)
+            self.assertNotIn("id", columns, name)
+            expected = {
+                fname: field.required
+                for fname, field in Model._fields.items()
+                if field.store and field.column_type and fname != "id"
+            }
+            self.assertEqual(columns, expected, name)
+            cr.execute("SELECT relpersistence FROM pg_class WHERE oid = %s::regclass", [table])
+            self.assertEqual(cr.fetchone()[0], "u", f"{table} is unlogged")
+            # no primary key, no sequence
+            cr.execute("SELECT 1 FROM pg_constraint WHERE conrelid = %s::regclass", [table])
+            self.assertFalse(cr.fetchall(), f"{table} has no constraint")
+            cr.execute("SELECT to_regclass(%s)", [f"{table}_id_seq"])
+            self.assertIsNone(cr.fetchone()[0])
+            # still a model: the Guardian manager's read right is kept (it must go
+            # through SQL all the same: the ORM selects an id)
+            self.assertTrue(
+                self.env["ir.model.access"]
+                .with_user(self.manager)
+                .check(name, "read", raise_exception=False),
+                name,
+            )
+        self.assertTrue(sql.index_exists(cr, "crm_guardian_duplicate_record_check_record_idx"))
+        self.assertTrue(sql.index_exists(cr, "crm_guardian_duplicate_candidate__res_id_b_index"))
+        Block = self.env["crm.guardian.duplicate.block"]
+        for code in ("company_duplicate_fuzzy", CONTACT, "lead_duplicate_fuzzy"):
+            for index in Block._check_index_names(code):
+                self.assertTrue(sql.index_exists(cr, index), index)
+
+    def test_init_brings_an_old_table_to_the_new_form(self):
+        """A table of 18.0.1.4.0, created as Odoo created an ordinary model's (an
+        ``id`` serial primary key first), loses its ``id`` and keeps its rows."""
+        cr = self.env.cr
+        Record = self.env["crm.guardian.duplicate.record"]
+        cr.execute("DROP TABLE crm_guardian_duplicate_record")
+        sql.create_model_table(cr, Record._table, Record._description)
+        for column, definition in (
+            ("res_id", "int4 NOT NULL"),
+            ("check", "varchar NOT NULL"),
+            ("data", "text NOT NULL"),
+        ):
+            sql.create_column(cr, Record._table, column, definition)
+        cr.execute(
+            """INSERT INTO crm_guardian_duplicate_record ("check", res_id, data)
+               VALUES ('contact_duplicate_fuzzy', 7, '{}')"""
+        )
+        self.assertIn("id", self.columns(Record._table))
+        Record.init()
+        self.assertEqual(set(self.columns(Record._table)), {"check", "res_id", "data"})
+        cr.execute('SELECT "check", res_id, data FROM crm_guardian_duplicate_record')
+        self.assertEqual(cr.fetchall(), [(CONTACT, 7, "{}")])
+        cr.execute("SELECT to_regclass('crm_guardian_duplicate_record_id_seq')")
+        self.assertIsNone(cr.fetchone()[0])
+        cr.execute("SELECT relpersistence FROM pg_class WHERE oid = %s::regclass", [Record._table])
+        self.assertEqual(cr.fetchone()[0], "u")
+        self.assertTrue(sql.index_exists(cr, "crm_guardian_duplicate_record_check_record_idx"))
+        # idempotent
+        Record.init()
+        self.assertEqual(set(self.columns(Record._table)), {"check", "res_id", "data"})
+
+    def test_full_pass_then_rescan_finds_the_same_groups(self):
+        people = self.duplicate_people()
+        self.forget_scans()
+        Scan, run = self.start_run()
+        line = self.finish(Scan, run)
+        self.assertEqual(line.mode, "full")
+        expected = self.groups()
+        mine = {frozenset(p.id for p in group) for group in (people[:3], people[3:5], people[5:7])}
+        self.assertLessEqual(mine, expected)
+        # same day, one member changed (by a salesperson): a rescan of the changed
+        # records, through the cached keys, finds the same groups
+        people[1].with_user(self.salesman).street = "14 Tarcoola Street"
+        self.env.flush_all()
+        Scan, run = self.start_run()
+        line = self.finish(Scan, run)
+        self.assertEqual(line.mode, "incremental")
+        self.assertEqual(self.groups(), expected)
+
+    def test_upgrade_during_a_pass_loses_nothing(self):
+        """Upgraded from 18.0.1.4.0 while a full pass was in its keys, blocks or pairs
+        phase: the pass goes on with the rows it stored and finds the groups of an
+        uninterrupted pass; the next rescan uses the cached keys."""
+        people = self.duplicate_people()
+        self.forget_scans()
+        Scan, run = self.start_run()
+        self.finish(Scan, run)
+        expected = self.groups()
+        for phase in ("keys", "blocks", "pairs"):
+            with self.subTest(phase=phase):
+                self.forget_scans()
+                Scan, run = self.start_run()
+                line = run.line_ids
+                # into the phase, some of its work stored (the keys phase: past the
+                # first group, whose keys the rest of the pass needs)
+                while not (
+                    line.fuzzy_phase == phase
+                    and line.cursor_id >= (people[2].id if phase == "keys" else 1)
+                ):
+                    self.assertEqual(Scan._scan_unit(run), "unit")
+                self.assertEqual(line.fuzzy_phase, phase)
+                for name in CACHES:
+                    self.make_old(self.env[name]._table)
+                self.upgrade()
+                for name in CACHES:
+                    self.assertNotIn("id", self.columns(self.env[name]._table))
+                line = self.finish(Scan, run)
+                self.assertEqual(line.mode, "full")
+                self.assertEqual(self.groups(), expected)
+        people[4].with_user(self.salesman).street = "3 Lyrebird Close"
+        self.env.flush_all()
+        Scan, run = self.start_run()
+        self.assertEqual(self.finish(Scan, run).mode, "incremental")
+        self.assertEqual(self.groups(), expected)
+
+    def test_caches_emptied_after_the_upgrade_give_a_full_pass(self):
+        """Converted caches that are then emptied (a crash empties unlogged tables):
+        the next scan sees its keys lost, runs a full pass and finds the same groups."""
+        self.duplicate_people()
+        self.forget_scans()
+        Scan, run = self.start_run()
+        self.finish(Scan, run)
+        expected = self.groups()
+        for name in CACHES:
+            self.make_old(self.env[name]._table)
+        self.upgrade()
+        self.env.cr.execute(
+            "TRUNCATE crm_guardian_duplicate_block, crm_guardian_duplicate_record, "
+            "crm_guardian_duplicate_candidate"
+        )
+        Scan, run = self.start_run()
+        line = self.finish(Scan, run)
+        self.assertEqual(line.mode, "full")
+        self.assertEqual(self.groups(), expected)
