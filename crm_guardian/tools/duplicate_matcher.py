@@ -6,18 +6,22 @@ A record is a dict with ``id`` and any of ``name``, ``company`` (a lead's compan
 when it has a contact name too), ``street``, ``street2``, ``zip``, ``city``,
 ``country_id``, ``email``, ``phone``. :func:`prepare` normalises it once;
 :func:`block_keys` gives its blocking keys; :func:`compare` scores a pair (similarity per
-field compared, weighted mean over the fields both records have); :func:`group_pairs`
-builds groups with the chaining guard. The method and its figures: README, "Fuzzy
-duplicates".
+field compared, weighted mean over the fields both records have), :func:`score_pairs`
+and :func:`score_stored` many pairs at once (its result; faster when records have many
+pairs each); :func:`group_pairs` builds groups with the chaining guard. The method and
+its figures: README, "Fuzzy duplicates".
 """
 
 import functools
 import hashlib
 import re
 import unicodedata
+from operator import itemgetter, methodcaller
 
+import numpy as np
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 from rapidfuzz.fuzz import token_sort_ratio
+from rapidfuzz.process import cpdist
 
 # Legal forms and filler words dropped from company names (compared without them)
 LEGAL_FORMS = frozenset(
@@ -366,6 +370,331 @@ def compare(a, b, fields=FIELDS, threshold=0.0):
     if sims["name"] < MIN_NAME_SIM and not same_contact:
         score = min(score, sims["name"])
     return score, sims
+
+
+# Bulk similarities (rapidfuzz's cpdist) may differ from single calls by a few ulps
+# (another Jaro-Winkler code path): score_pairs' bounds keep this margin
+_BOUND_MARGIN = 1e-9
+
+
+def score_pairs(pairs, prepared, fields=FIELDS, threshold=0.0):
+    """``[(id_a, id_b, score, sims)]``: the pairs of ``pairs`` (``(id_a, id_b)``, both
+    ids in ``prepared``: ``{id: prepared record}``) that score at least ``threshold``, in
+    the order of ``pairs``, each with the ``(score, sims)`` of :func:`compare` (``fields``,
+    ``threshold``). The same result as :func:`compare` pair by pair, faster: all pairs
+    get a bound of their score in bulk (C, one thread), only those it does not rule out
+    are scored by :func:`compare`. A threshold of 0 rules out none."""
+
+    def columns(ids):
+        return _Columns.of_records(list(map(prepared.__getitem__, ids)), fields)
+
+    return _matched(pairs, prepared.__getitem__, columns, fields, threshold)
+
+
+def score_stored(pairs, stored, fields=FIELDS, threshold=0.0):
+    """:func:`score_pairs` of records given as their text (``stored``: ``{id: text of
+    dumps}``): the same as :func:`score_pairs` of the records :func:`loads` gives, but
+    :func:`loads` is called only for the pairs :func:`compare` scores (loading every
+    record of a pass costs some 40 % of scoring its pairs)."""
+    loaded = {}
+
+    def record(record_id):
+        if record_id not in loaded:
+            loaded[record_id] = loads(record_id, stored[record_id])
+        return loaded[record_id]
+
+    def columns(ids):
+        return _Columns.of_texts(list(map(stored.__getitem__, ids)), fields)
+
+    return _matched(pairs, record, columns, fields, threshold)
+
+
+def _matched(pairs, record, columns, fields, threshold):
+    """:func:`score_pairs` of the records ``record(id)`` gives, ``columns(ids)`` their
+    :class:`_Columns`."""
+    pairs = list(pairs)
+    if not pairs:
+        return []
+    index = {}
+    rows_a = np.fromiter((index.setdefault(a, len(index)) for a, _b in pairs), np.intp, len(pairs))
+    rows_b = np.fromiter((index.setdefault(b, len(index)) for _a, b in pairs), np.intp, len(pairs))
+    bounds = _score_bounds(columns(list(index)), rows_a, rows_b, threshold)
+    matched = []
+    for k in np.flatnonzero(bounds >= threshold - _BOUND_MARGIN).tolist():
+        a, b = pairs[k]
+        score, sims = compare(record(a), record(b), fields, threshold)
+        if score >= threshold:
+            matched.append((a, b, score, sims))
+    return matched
+
+
+class _Tokens:
+    """Token lists as columns, one row a list: ``lists`` themselves; ``count`` (-1: a
+    list :func:`_tokens_sim` scores, not :meth:`sims`: with an initial, or more than two
+    tokens); ``first`` and ``second`` token (``""`` when missing); ``joined``, the tokens
+    joined by spaces in any order (``joined`` given: the prepared record's ``name``)."""
+
+    def __init__(self, lists, joined=None):
+        self.lists = lists
+        count = _lengths(lists)
+        self.first, self.second = _blanks(len(lists)), _blanks(len(lists))
+        some, two = np.flatnonzero(count > 0), np.flatnonzero(count > 1)
+        self.first[some] = _objects(list(map(_FIRST, lists[some])))
+        self.second[two] = _objects(list(map(_SECOND, lists[two])))
+        self.joined = _objects(list(map(" ".join, lists))) if joined is None else joined
+        other = (count > 2) | (_lengths(self.first) == 1) | (_lengths(self.second) == 1)
+        self.count = np.where(other, -1, count)
+
+    def sims(self, rows_a, rows_b):
+        """:func:`_tokens_sim` of the lists of each pair of rows, to within a few ulps,
+        or above it: of two lists of two tokens whose best token pairs (nearly) tie, the
+        better alignment. 0 where a list is empty."""
+        count_a, count_b = self.count[rows_a], self.count[rows_b]
+        first_a, second_a = self.first[rows_a], self.second[rows_a]
+        first_b, second_b = self.first[rows_b], self.second[rows_b]
+        s00 = _bulk(JaroWinkler.normalized_similarity, first_a, first_b)
+        s01 = _bulk(JaroWinkler.normalized_similarity, first_a, second_b)
+        s10 = _bulk(JaroWinkler.normalized_similarity, second_a, first_b)
+        s11 = _bulk(JaroWinkler.normalized_similarity, second_a, second_b)
+        best = np.maximum(np.maximum(s00, s01), np.maximum(s10, s11))
+        # _two_tokens_sim: the best token pair, then the other two; on a tie either pair
+        near = best - _BOUND_MARGIN
+        diagonal = np.where(np.maximum(s00, s11) >= near, (s00 + s11) / 2, 0.0)
+        crossed = np.where(np.maximum(s01, s10) >= near, (s01 + s10) / 2, 0.0)
+        aligned = np.select(
+            [
+                (count_a == 1) & (count_b == 1),
+                (count_a == 1) & (count_b == 2),
+                (count_a == 2) & (count_b == 1),
+                (count_a == 2) & (count_b == 2),
+            ],
+            [s00, (np.maximum(s00, s01) + 0.5) / 2, (np.maximum(s00, s10) + 0.5) / 2]
+            + [np.maximum(diagonal, crossed)],
+            default=np.nan,
+        )
+        joined = _bulk(token_sort_ratio, self.joined[rows_a], self.joined[rows_b]) / 100
+        sims = np.maximum(aligned, joined)
+        sims[(count_a == 0) | (count_b == 0)] = 0.0
+        for k in np.flatnonzero(np.isnan(sims)).tolist():
+            sims[k] = _tokens_sim(self.lists[rows_a[k]], self.lists[rows_b[k]])
+        return sims
+
+
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
+
+
+class _Columns:
+    """The compared values of prepared records as columns (arrays, one row a record)
+    for :func:`_score_bounds`, and ``fields``, the fields compared. The records are read
+    in one pass: read a column at a time, they leave the CPU's caches (twice slower);
+    rows as tuples cost as much in garbage collections."""
+
+    _KEYS = (
+        "name",
+        "country_id",
+        "street_word",
+        "street",
+        "street2",
+        "street_number",
+        "zip",
+        "city",
+        "email",
+        "phone",
+    )
+
+    def __init__(self, fields, values, names, company):
+        """``values``: ``{key of _KEYS: values}``; ``names``, ``company``: token lists."""
+        self.fields = fields
+        for key, column in values.items():
+            column = _objects(column)
+            setattr(self, key, column)
+            # which records have the value (pairs index this: no object read per pair)
+            setattr(self, f"has_{key}", column.astype(bool))
+        self.names = _Tokens(_objects(names), self.name)
+        self.company_lists = _objects(company)
+        self.has_company = _lengths(self.company_lists) > 0
+
+    @classmethod
+    def of_records(cls, records, fields):
+        """The columns of prepared records."""
+        names, company = [], []
+        values = {key: [] for key in cls._KEYS}
+        appends = [(values[key].append, key) for key in cls._KEYS]
+        for record in records:
+            # a prepared record's names: none or one token list
+            names.append(record["names"][0] if record["names"] else [])
+            company.append(record["company"])
+            for append, key in appends:
+                append(record[key])
+        return cls(fields, values, names, company)
+
+    @classmethod
+    def of_texts(cls, texts, fields):
+        """The columns of records stored as ``texts`` (:func:`dumps`); a country as
+        text (compared as the id)."""
+        (
+            names,
+            company,
+            street,
+            number,
+            word,
+            street2,
+            zip_,
+            city,
+            country,
+            email,
+            phone,
+            _print,
+        ) = zip(*map(methodcaller("split", _SEP), texts), strict=True)
+        values = {
+            "name": names,
+            "country_id": country,
+            "street_word": word,
+            "street": street,
+            "street2": street2,
+            "street_number": number,
+            "zip": zip_,
+            "city": city,
+            "email": email,
+            "phone": phone,
+        }
+        return cls(fields, values, list(map(str.split, names)), list(map(str.split, company)))
+
+    @functools.cached_property
+    def company(self):
+        """The company names as :class:`_Tokens` (most records of a check have none)."""
+        return _Tokens(self.company_lists)
+
+
+def _objects(values):
+    """``values`` (a sized iterable) as an array of objects (lists stay objects)."""
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def _blanks(size):
+    return np.full(size, "", dtype=object)
+
+
+def _lengths(values):
+    return np.fromiter(map(len, values), dtype=np.intp, count=len(values))
+
+
+def _bulk(scorer, values_a, values_b):
+    """rapidfuzz's ``scorer`` of each pair of values, as floats, in this thread (Odoo's
+    CPU limit counts all threads)."""
+    return cpdist(values_a, values_b, scorer=scorer, dtype=np.float64, workers=1)
+
+
+def _score_bounds(columns, rows_a, rows_b, threshold):
+    """For each pair of rows of ``columns``, a bound of its :func:`compare` score:
+    above it or within a few ulps (:data:`_BOUND_MARGIN` covers them); the score
+    itself where the name rules the pair out."""
+    bounds = np.zeros(len(rows_a))
+    country_a, country_b = columns.country_id[rows_a], columns.country_id[rows_b]
+    known = columns.has_country_id[rows_a] & columns.has_country_id[rows_b]
+    other_country = known & (country_a != country_b)
+    names = columns.names
+    alive = (names.count[rows_a] != 0) & (names.count[rows_b] != 0) & ~other_country
+    rows_a, rows_b = rows_a[alive], rows_b[alive]
+    name = names.sims(rows_a, rows_b)
+    same_contact = np.zeros(len(rows_a), dtype=bool)
+    for key in ("email", "phone"):
+        if key in columns.fields:
+            values = getattr(columns, key)
+            has = getattr(columns, f"has_{key}")[rows_a]
+            same_contact |= has & (values[rows_a] == values[rows_b])
+    # compare stops after a name this far below: the name is the score
+    rest = same_contact | (name >= min(threshold, MIN_NAME_SIM) - _BOUND_MARGIN)
+    scores = name.copy()
+    scores[rest] = _rest_bounds(columns, rows_a[rest], rows_b[rest], name[rest], same_contact[rest])
+    bounds[alive] = scores
+    return bounds
+
+
+def _rest_bounds(columns, rows_a, rows_b, name, same_contact):
+    """:func:`_score_bounds` of the pairs that :func:`compare` scores past the name."""
+    total = np.full(len(rows_a), WEIGHTS["name"])
+    weighted = WEIGHTS["name"] * name
+    count = np.ones(len(rows_a), dtype=np.intp)
+    for key in columns.fields:
+        if key == "name":
+            continue
+        present, sims = _field_sims(columns, key, rows_a, rows_b)
+        total += np.where(present, WEIGHTS[key], 0.0)
+        weighted += np.where(present, WEIGHTS[key] * sims, 0.0)
+        count += present
+    scores = np.where(count < 2, 0.0, weighted / total)
+    capped = (name < MIN_NAME_SIM - _BOUND_MARGIN) & ~same_contact
+    return np.where(capped, np.minimum(scores, name), scores)
+
+
+def _field_sims(columns, key, rows_a, rows_b):
+    """``(present, sims)``: which pairs :func:`compare` compares on ``key`` (both have
+    it), and the similarity of those (0 elsewhere)."""
+    has = getattr(columns, "has_street_word" if key == "street" else f"has_{key}")
+    present = has[rows_a] & has[rows_b]
+    sims = np.zeros(len(rows_a))
+    rows_a, rows_b = rows_a[present], rows_b[present]
+    if key == "company":
+        sims[present] = columns.company.sims(rows_a, rows_b)
+    elif key == "street":
+        sims[present] = _street_sims(columns, rows_a, rows_b)
+    elif key == "zip":
+        sims[present] = _zip_sims(columns, rows_a, rows_b)
+    elif key in ("street2", "city"):
+        values = getattr(columns, key)
+        sims[present] = _rescaled_all(
+            _bulk(JaroWinkler.normalized_similarity, values[rows_a], values[rows_b])
+        )
+    else:
+        values = getattr(columns, key)
+        sims[present] = values[rows_a] == values[rows_b]
+    return present, sims
+
+
+def _street_sims(columns, rows_a, rows_b):
+    """:func:`_street_sim` of each pair of rows (both have a street word)."""
+    word = _bulk(
+        JaroWinkler.normalized_similarity,
+        columns.street_word[rows_a],
+        columns.street_word[rows_b],
+    )
+    street_a, street_b = columns.street[rows_a], columns.street[rows_b]
+    street = _bulk(token_sort_ratio, street_a, street_b) / 100
+    # with no second line, the street and its second line score as the street (sorted
+    # tokens, the trailing space dropped)
+    lines = np.flatnonzero(columns.has_street2[rows_a] | columns.has_street2[rows_b])
+    both = street.copy()
+    both[lines] = (
+        _bulk(
+            token_sort_ratio,
+            street_a[lines] + " " + columns.street2[rows_a[lines]],
+            street_b[lines] + " " + columns.street2[rows_b[lines]],
+        )
+        / 100
+    )
+    sims = _rescaled_all(np.maximum(np.maximum(street, word), both))
+    number_a, number_b = columns.street_number[rows_a], columns.street_number[rows_b]
+    both_numbered = columns.has_street_number[rows_a] & columns.has_street_number[rows_b]
+    return np.where(number_a != number_b, sims * np.where(both_numbered, 0.8, 0.9), sims)
+
+
+def _zip_sims(columns, rows_a, rows_b):
+    """:func:`_zip_sim` of each pair of rows (both have a zip)."""
+    zip_a, zip_b = columns.zip[rows_a], columns.zip[rows_b]
+    sims = np.where(zip_a == zip_b, 1.0, 0.0)
+    typo = (_bulk(Levenshtein.distance, zip_a, zip_b) == 1) & (_lengths(zip_a) == _lengths(zip_b))
+    sims[typo] = 0.6
+    # rarely reached (zips of one block are most often equal or one typo apart)
+    for k in np.flatnonzero(sims == 0.0).tolist():
+        if sorted(zip_a[k]) == sorted(zip_b[k]):
+            sims[k] = 0.6
+    return sims
+
+
+def _rescaled_all(sims):
+    """:func:`_rescaled` of each similarity."""
+    return np.maximum(0.0, (sims - 0.5) / 0.5)
 
 
 def candidate_pairs(prepared_by_id, cap=BLOCK_CAP):

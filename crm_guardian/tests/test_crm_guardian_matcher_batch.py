@@ -1,0 +1,107 @@
+import itertools
+import random
+
+from odoo.tests import BaseCase, tagged
+
+from odoo.addons.crm_guardian.tools import duplicate_matcher as matcher
+
+NAMES = [
+    "John Smith",
+    "Smith John",  # swapped
+    "J Smith",  # an initial
+    "John J",
+    "John John",  # tied token pairs
+    "Jon Smyth",
+    "Mary Ann Smith",  # three tokens
+    "Maryann Smith",
+    "Smith",
+    "S",
+    "",  # no name
+    "Anne-Marie de la Tour",
+]
+STREETS = ["12 Baker Street", "12 Baker St", "21 Baker Street", "40 Queen Road", "Baker Street", ""]
+
+
+@tagged("post_install", "-at_install")
+class TestCrmGuardianMatcherBatch(BaseCase):
+    """``score_pairs`` and ``score_stored`` keep exactly the pairs ``compare`` keeps,
+    with its scores and similarities."""
+
+    def expected(self, pairs, prepared, fields, threshold):
+        kept = []
+        for a, b in pairs:
+            score, sims = matcher.compare(prepared[a], prepared[b], fields, threshold)
+            if score >= threshold:
+                kept.append((a, b, score, sims))
+        return kept
+
+    def assertSameAsCompare(self, records, pairs, fields=matcher.FIELDS, thresholds=None):
+        prepared = {r["id"]: matcher.prepare(r) for r in records}
+        stored = {i: matcher.dumps(dict(record)) for i, record in prepared.items()}
+        loaded = {i: matcher.loads(i, text) for i, text in stored.items()}
+        for threshold in thresholds or (0.0, 0.5, 0.65, 0.8, 1.0):
+            with self.subTest(threshold=threshold, fields=fields):
+                expected = self.expected(pairs, prepared, fields, threshold)
+                self.assertEqual(matcher.score_pairs(pairs, prepared, fields, threshold), expected)
+                self.assertEqual(
+                    matcher.score_stored(pairs, stored, fields, threshold),
+                    self.expected(pairs, loaded, fields, threshold),
+                )
+
+    def record(self, record_id, name, **values):
+        return {"id": record_id, "name": name, "country_id": 13, **values}
+
+    def test_names(self):
+        records = [
+            self.record(i, name, street="12 Baker Street", zip="3000", city="Melbourne")
+            for i, name in enumerate(NAMES, start=1)
+        ]
+        pairs = list(itertools.combinations(range(1, len(records) + 1), 2))
+        self.assertSameAsCompare(records, pairs)
+        # a record with itself (every token pair ties)
+        self.assertSameAsCompare(records, [(i, i) for i in range(1, len(records) + 1)])
+
+    def test_contact_country_and_other_fields(self):
+        records = [
+            self.record(1, "John Smith", email="js@example.com", phone="+61 3 9999 0000"),
+            self.record(2, "Wilma Quenby", email="js@example.com"),  # same email
+            self.record(3, "Bob Stone", phone="03 9999 0000"),  # same phone
+            self.record(4, "John Smith", country_id=14),  # another country
+            self.record(5, "John Smith", country_id=False),
+            self.record(6, "", email="js@example.com"),  # no name
+            self.record(7, "Jon Smith", company="Acme Pty Ltd", street2="Unit 4", zip="3000"),
+            self.record(8, "John Smith", company="Acme Widgets", street2="Unit 5", zip="3001"),
+            self.record(9, "John Smith", company="Acme", street2="", zip="0300"),
+        ]
+        pairs = list(itertools.combinations(range(1, 10), 2))
+        for fields in (
+            matcher.FIELDS,
+            ("name",),
+            ("name", "email", "phone"),
+            ("name", "company", "street2", "zip"),
+        ):
+            self.assertSameAsCompare(records, pairs, fields)
+
+    def test_drawn_records(self):
+        rnd = random.Random(5)
+        records = [
+            self.record(
+                i,
+                rnd.choice(NAMES),
+                street=rnd.choice(STREETS),
+                street2=rnd.choice(["", "", "Unit 4", "Baker Street"]),
+                zip=rnd.choice(["", "3000", "3001", "0300", "3010", "30000"]),
+                city=rnd.choice(["", "Melbourne", "Melbourn", "St. James"]),
+                country_id=rnd.choice([False, 13, 13, 14]),
+                email=rnd.choice(["", "a@example.com", "b@example.com"]),
+                phone=rnd.choice(["", "03 9999 0000", "03 9999 0001"]),
+                company=rnd.choice([None, "Acme Pty Ltd", "Acme Widgets", "Widgets Acme Holdings"]),
+            )
+            for i in range(1, 61)
+        ]
+        pairs = list(itertools.combinations(range(1, 61), 2))
+        self.assertSameAsCompare(records, pairs, thresholds=(0.0, 0.3, 0.65, 0.75, 0.9))
+
+    def test_no_pairs(self):
+        self.assertEqual(matcher.score_pairs([], {}), [])
+        self.assertEqual(matcher.score_stored([], {}), [])
