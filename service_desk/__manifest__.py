@@ -57,8 +57,8 @@
     },
     "demo": [
         "demo/service_desk_demo.xml",
-        "demo/service_job_schedule_rating_demo.xml",
-        "demo/service_team_meter_demo.xml",
+        "demo/service_job_rating_demo.xml",
+        "demo/service_maintenance_demo.xml",
     ],
     "application": True,
     "installable": True,
