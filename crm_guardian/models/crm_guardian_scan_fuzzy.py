@@ -287,11 +287,12 @@ class CrmGuardianScan(models.AbstractModel):
         empties unlogged tables) starts again. Returns ``(done, counters)``."""
         code = line.check
         # parts: the pass stored keys (none when no record has any: nothing to lose)
-        if (
+        lost_after_keys = (
             line.fuzzy_phase in ("blocks", "pairs")
             and line.fuzzy_parts
             and self._fuzzy_keys_lost(code, indexed=False)
-        ):
+        )
+        if lost_after_keys or (line.fuzzy_phase == "keys" and self._fuzzy_keys_crashed(line)):
             line.write({"fuzzy_phase": False, "pass_started": self.env.cr.now()})
         if not line.fuzzy_phase:
             self._fuzzy_reset(code, rules)
@@ -400,6 +401,25 @@ class CrmGuardianScan(models.AbstractModel):
             SQL(
                 'SELECT NOT EXISTS (SELECT 1 FROM crm_guardian_duplicate_block WHERE "check" = %s)',
                 code,
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _fuzzy_keys_crashed(self, line):
+        """Whether the keys phase of ``line`` lost what it stored: the server started
+        since the line was last written (a unit after the restart) and the check's
+        stored records are gone (crash recovery empties unlogged tables; a clean
+        restart keeps them). Its next range would otherwise go on without them."""
+        if not line.cursor_id:
+            return False
+        self.env.cr.execute(
+            SQL(
+                """SELECT pg_postmaster_start_time() > %s::timestamp AT TIME ZONE 'UTC'
+                          AND NOT EXISTS (SELECT 1 FROM crm_guardian_duplicate_record
+                                           WHERE "check" = %s)""",
+                line.write_date,
+                line.check,
             )
         )
         return self.env.cr.fetchone()[0]

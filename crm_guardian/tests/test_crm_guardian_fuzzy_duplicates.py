@@ -354,6 +354,35 @@ class TestCrmGuardianFuzzyDuplicates(CrmGuardianCommon):
         mine = {frozenset(p.id for p in group) for group in (people[:3], people[3:5], people[5:7])}
         self.assertLessEqual(mine, self.groups(CONTACT))
 
+    def test_keys_phase_starts_again_after_a_crash(self):
+        """A crash during the keys phase empties the unlogged caches: the pass, resumed
+        by the restarted server, starts again rather than going on without the keys of
+        the ranges it had done."""
+        people = self.duplicate_people()
+        self.forget_scans()
+        run = self.run_until_phase(CONTACT, "keys", self.now)
+        Scan = self.env["crm.guardian.scan"].sudo().with_context(guardian_scan_chunk=2)
+        line = run.line_ids
+        while line.cursor_id < people[4].id:
+            self.assertEqual(Scan._scan_unit(run), "unit")
+        self.assertEqual(line.fuzzy_phase, "keys")
+        # the crash: caches emptied, the line last written before the server started
+        self.env.flush_all()
+        self.env.cr.execute(
+            "TRUNCATE crm_guardian_duplicate_block, crm_guardian_duplicate_record, "
+            "crm_guardian_duplicate_candidate"
+        )
+        self.env.cr.execute(
+            "UPDATE crm_guardian_scan_run_line SET write_date = '2000-01-01' WHERE id = %s",
+            [line.id],
+        )
+        line.invalidate_recordset()
+        while Scan._scan_unit(run) == "unit":
+            pass
+        self.assertEqual(run.state, "done")
+        mine = {frozenset(p.id for p in group) for group in (people[:3], people[3:5], people[5:7])}
+        self.assertLessEqual(mine, self.groups(CONTACT))
+
     def test_stored_values_score_as_the_record(self):
         """What a full pass stores between keying a record and scoring its pairs gives
         the prepared record back (accents, legal forms, a tab in an email, no name)."""
