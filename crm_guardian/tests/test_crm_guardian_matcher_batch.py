@@ -102,6 +102,12 @@ class TestCrmGuardianMatcherBatch(BaseCase):
         pairs = list(itertools.combinations(range(1, 61), 2))
         self.assertSameAsCompare(records, pairs, thresholds=(0.0, 0.3, 0.65, 0.75, 0.9))
 
+    def test_stored_fingerprint(self):
+        record = matcher.prepare(self.record(1, "John Smith", email="js@example.com"))
+        self.assertEqual(
+            matcher.stored_fingerprint(matcher.dumps(dict(record))), matcher.fingerprint(record)
+        )
+
     def test_no_pairs(self):
         self.assertEqual(matcher.score_pairs([], {}), [])
         self.assertEqual(matcher.score_stored([], {}), [])

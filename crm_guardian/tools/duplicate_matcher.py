@@ -16,7 +16,6 @@ import functools
 import hashlib
 import re
 import unicodedata
-from operator import itemgetter, methodcaller
 
 import numpy as np
 from rapidfuzz.distance import JaroWinkler, Levenshtein
@@ -219,6 +218,11 @@ def loads(record_id, text):
     }
 
 
+def stored_fingerprint(text):
+    """The fingerprint of the prepared record stored as ``text`` by :func:`dumps`."""
+    return text.rpartition(_SEP)[2]
+
+
 def block_keys(prepared):
     """The record's blocking keys: a pair is compared when it shares one. Several small
     keys, each surviving different errors: name prefixes with the zip (typos past the
@@ -383,7 +387,9 @@ def score_pairs(pairs, prepared, fields=FIELDS, threshold=0.0):
     the order of ``pairs``, each with the ``(score, sims)`` of :func:`compare` (``fields``,
     ``threshold``). The same result as :func:`compare` pair by pair, faster: all pairs
     get a bound of their score in bulk (C, one thread), only those it does not rule out
-    are scored by :func:`compare`. A threshold of 0 rules out none."""
+    are scored by :func:`compare`. A threshold of 0 rules out none. Reading the records
+    costs about a third of scoring a pair: it pays where records have several pairs each
+    (records stored as text: :func:`score_stored`, which pays with one or two)."""
 
     def columns(ids):
         return _Columns.of_records(list(map(prepared.__getitem__, ids)), fields)
@@ -429,21 +435,22 @@ def _matched(pairs, record, columns, fields, threshold):
 
 
 class _Tokens:
-    """Token lists as columns, one row a list: ``lists`` themselves; ``count`` (-1: a
-    list :func:`_tokens_sim` scores, not :meth:`sims`: with an initial, or more than two
-    tokens); ``first`` and ``second`` token (``""`` when missing); ``joined``, the tokens
-    joined by spaces in any order (``joined`` given: the prepared record's ``name``)."""
+    """Token lists as columns, one row a list, from ``joined``: the tokens of each list
+    joined by single spaces, in any order (:meth:`sims` and :func:`_tokens_sim` do not
+    depend on it but for ties, which :meth:`sims` bounds): ``count`` (-1: a list
+    :func:`_tokens_sim` scores, not :meth:`sims`: with an initial, or more than two
+    tokens; it is given ``tokens(row)``, the list in its order), ``first`` and
+    ``second`` token (``""`` when missing)."""
 
-    def __init__(self, lists, joined=None):
-        self.lists = lists
-        count = _lengths(lists)
-        self.first, self.second = _blanks(len(lists)), _blanks(len(lists))
-        some, two = np.flatnonzero(count > 0), np.flatnonzero(count > 1)
-        self.first[some] = _objects(list(map(_FIRST, lists[some])))
-        self.second[two] = _objects(list(map(_SECOND, lists[two])))
-        self.joined = _objects(list(map(" ".join, lists))) if joined is None else joined
-        other = (count > 2) | (_lengths(self.first) == 1) | (_lengths(self.second) == 1)
-        self.count = np.where(other, -1, count)
+    def __init__(self, joined, tokens):
+        self.joined, self.tokens = joined, tokens
+        text = joined.astype(str)
+        first, _space, rest = np.strings.partition(text, " ")
+        second = np.strings.partition(rest, " ")[0]
+        count = np.where(np.strings.str_len(text) > 0, np.strings.count(text, " ") + 1, 0)
+        initial = (np.strings.str_len(first) == 1) | (np.strings.str_len(second) == 1)
+        self.count = np.where(initial | (count > 2), -1, count)
+        self.first, self.second = first.astype(object), second.astype(object)
 
     def sims(self, rows_a, rows_b):
         """:func:`_tokens_sim` of the lists of each pair of rows, to within a few ulps,
@@ -458,6 +465,7 @@ class _Tokens:
         s11 = _bulk(JaroWinkler.normalized_similarity, second_a, second_b)
         best = np.maximum(np.maximum(s00, s01), np.maximum(s10, s11))
         # _two_tokens_sim: the best token pair, then the other two; on a tie either pair
+        # (in either order of the tokens: the bound does not depend on it)
         near = best - _BOUND_MARGIN
         diagonal = np.where(np.maximum(s00, s11) >= near, (s00 + s11) / 2, 0.0)
         crossed = np.where(np.maximum(s01, s10) >= near, (s01 + s10) / 2, 0.0)
@@ -472,22 +480,18 @@ class _Tokens:
             + [np.maximum(diagonal, crossed)],
             default=np.nan,
         )
+        # token_sort_ratio sorts the tokens: the order they are joined in does not count
         joined = _bulk(token_sort_ratio, self.joined[rows_a], self.joined[rows_b]) / 100
         sims = np.maximum(aligned, joined)
         sims[(count_a == 0) | (count_b == 0)] = 0.0
         for k in np.flatnonzero(np.isnan(sims)).tolist():
-            sims[k] = _tokens_sim(self.lists[rows_a[k]], self.lists[rows_b[k]])
+            sims[k] = _tokens_sim(self.tokens(rows_a[k]), self.tokens(rows_b[k]))
         return sims
-
-
-_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
 class _Columns:
     """The compared values of prepared records as columns (arrays, one row a record)
-    for :func:`_score_bounds`, and ``fields``, the fields compared. The records are read
-    in one pass: read a column at a time, they leave the CPU's caches (twice slower);
-    rows as tuples cost as much in garbage collections."""
+    for :func:`_score_bounds`, and ``fields``, the fields compared."""
 
     _KEYS = (
         "name",
@@ -502,21 +506,32 @@ class _Columns:
         "phone",
     )
 
-    def __init__(self, fields, values, names, company):
-        """``values``: ``{key of _KEYS: values}``; ``names``, ``company``: token lists."""
+    def __init__(self, fields, values, names, company, company_tokens):
+        """``values``: ``{key of _KEYS: values}`` (``name``: the names joined);
+        ``company``: the company names joined, or a function giving them (called when
+        compared); ``names(row)``, ``company_tokens(row)``: token lists in their order."""
         self.fields = fields
         for key, column in values.items():
             column = _objects(column)
             setattr(self, key, column)
             # which records have the value (pairs index this: no object read per pair)
             setattr(self, f"has_{key}", column.astype(bool))
-        self.names = _Tokens(_objects(names), self.name)
-        self.company_lists = _objects(company)
-        self.has_company = _lengths(self.company_lists) > 0
+        self.names = _Tokens(self.name, names)
+        self.company_joined, self.company_tokens = company, company_tokens
+
+    @functools.cached_property
+    def has_company(self):
+        return self.company_joined.astype(bool)
+
+    @functools.cached_property
+    def company(self):
+        """The company names as :class:`_Tokens` (most records of a check have none)."""
+        return _Tokens(self.company_joined, self.company_tokens)
 
     @classmethod
     def of_records(cls, records, fields):
-        """The columns of prepared records."""
+        """The columns of prepared records, read in one pass (a column at a time, they
+        would leave the CPU's caches)."""
         names, company = [], []
         values = {key: [] for key in cls._KEYS}
         appends = [(values[key].append, key) for key in cls._KEYS]
@@ -526,12 +541,15 @@ class _Columns:
             company.append(record["company"])
             for append, key in appends:
                 append(record[key])
-        return cls(fields, values, names, company)
+        joined = _objects(list(map(" ".join, company)))
+        return cls(fields, values, names.__getitem__, joined, company.__getitem__)
 
     @classmethod
     def of_texts(cls, texts, fields):
-        """The columns of records stored as ``texts`` (:func:`dumps`); a country as
-        text (compared as the id)."""
+        """The columns of records stored as ``texts`` (:func:`dumps`: 12 fields each; a
+        country as text, compared as the id). Split as one text: no object per record
+        but its values."""
+        values = _SEP.join(texts).split(_SEP)
         (
             names,
             company,
@@ -544,9 +562,8 @@ class _Columns:
             country,
             email,
             phone,
-            _print,
-        ) = zip(*map(methodcaller("split", _SEP), texts), strict=True)
-        values = {
+        ) = (values[k::12] for k in range(11))
+        columns = {
             "name": names,
             "country_id": country,
             "street_word": word,
@@ -558,21 +575,18 @@ class _Columns:
             "email": email,
             "phone": phone,
         }
-        return cls(fields, values, list(map(str.split, names)), list(map(str.split, company)))
-
-    @functools.cached_property
-    def company(self):
-        """The company names as :class:`_Tokens` (most records of a check have none)."""
-        return _Tokens(self.company_lists)
+        return cls(
+            fields,
+            columns,
+            lambda row: names[row].split(),
+            _objects(company),
+            lambda row: company[row].split(),
+        )
 
 
 def _objects(values):
     """``values`` (a sized iterable) as an array of objects (lists stay objects)."""
     return np.fromiter(values, dtype=object, count=len(values))
-
-
-def _blanks(size):
-    return np.full(size, "", dtype=object)
 
 
 def _lengths(values):
@@ -634,6 +648,8 @@ def _field_sims(columns, key, rows_a, rows_b):
     has = getattr(columns, "has_street_word" if key == "street" else f"has_{key}")
     present = has[rows_a] & has[rows_b]
     sims = np.zeros(len(rows_a))
+    if not present.any():
+        return present, sims
     rows_a, rows_b = rows_a[present], rows_b[present]
     if key == "company":
         sims[present] = columns.company.sims(rows_a, rows_b)
@@ -685,11 +701,19 @@ def _zip_sims(columns, rows_a, rows_b):
     sims = np.where(zip_a == zip_b, 1.0, 0.0)
     typo = (_bulk(Levenshtein.distance, zip_a, zip_b) == 1) & (_lengths(zip_a) == _lengths(zip_b))
     sims[typo] = 0.6
-    # rarely reached (zips of one block are most often equal or one typo apart)
-    for k in np.flatnonzero(sims == 0.0).tolist():
+    # transposed digits: the same sums of code points and of their squares first (C)
+    maybe = np.flatnonzero((sims == 0.0) & (_code_sums(zip_a) == _code_sums(zip_b)).all(axis=1))
+    for k in maybe.tolist():
         if sorted(zip_a[k]) == sorted(zip_b[k]):
             sims[k] = 0.6
     return sims
+
+
+def _code_sums(texts):
+    """The sum of the code points of each text, and of their squares."""
+    codes = texts.astype(str)
+    codes = codes.view(np.uint32).reshape(len(codes), codes.itemsize // 4).astype(np.int64)
+    return np.stack([codes.sum(axis=1), (codes * codes).sum(axis=1)], axis=1)
 
 
 def _rescaled_all(sims):
