@@ -45,7 +45,7 @@
             "crm_guardian/static/tests/tours/**/*",
         ],
     },
-    "external_dependencies": {"python": ["phonenumbers", "rapidfuzz"]},
+    "external_dependencies": {"python": ["numpy", "phonenumbers", "rapidfuzz"]},
     "application": True,
     "installable": True,
 }

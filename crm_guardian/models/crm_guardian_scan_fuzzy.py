@@ -211,7 +211,7 @@ class CrmGuardianScan(models.AbstractModel):
             return set(), set()
         nodes = set(touched)
         kept = [(a, b) for a, b, _flag in pairs if (a, b) not in gone]
-        for component in matcher._components(kept):
+        for component in matcher.components(kept):
             if not component.isdisjoint(touched):
                 nodes |= component
         standing = self._standing_groups(code, sorted(nodes))
@@ -532,8 +532,14 @@ class CrmGuardianScan(models.AbstractModel):
 
     @api.model
     def _fuzzy_stored(self, code, ids):
-        """``{id: prepared record}`` of ``ids`` from their stored compared values; the
-        ids stored none of (a crash emptied the table, or keyed before it existed)
+        """``{id: prepared record}`` of ``ids`` from their stored compared values
+        (:meth:`_fuzzy_texts`, loaded)."""
+        return {i: matcher.loads(i, text) for i, text in self._fuzzy_texts(code, ids).items()}
+
+    @api.model
+    def _fuzzy_texts(self, code, ids):
+        """``{id: stored text}`` (``matcher.dumps``) of the compared values of ``ids``;
+        the ids stored none of (a crash emptied the table, or keyed before it existed)
         are normalised again (:meth:`_fuzzy_prepared`)."""
         self.env.cr.execute(
             SQL(
@@ -543,11 +549,12 @@ class CrmGuardianScan(models.AbstractModel):
                 sorted(ids),
             )
         )
-        stored = {res_id: matcher.loads(res_id, data) for res_id, data in self.env.cr.fetchall()}
-        missing = set(ids) - set(stored)
+        texts = dict(self.env.cr.fetchall())
+        missing = set(ids) - set(texts)
         if missing:
-            stored.update(self._fuzzy_prepared(code, [("id", "in", sorted(missing))]))
-        return stored
+            prepared = self._fuzzy_prepared(code, [("id", "in", sorted(missing))])
+            texts.update((i, matcher.dumps(record)) for i, record in prepared.items())
+        return texts
 
     @api.model
     def _fuzzy_keys(self, code, record):
@@ -589,30 +596,33 @@ class CrmGuardianScan(models.AbstractModel):
 
     @api.model
     def _fuzzy_store_pairs(self, code, rule, candidates, prepared):
-        """Score the candidate pairs (records not in ``prepared``: from their stored
-        values) and store those at or above the rule's threshold, but the pairs marked
-        as not duplicates whose records kept their compared values."""
+        """Score the candidate pairs (``matcher.score_stored``: records not in
+        ``prepared`` from their stored values) and store those at or above the rule's
+        threshold, but the pairs marked as not duplicates whose records kept their
+        compared values."""
         if not candidates:
             return
         model = FUZZY_CHECKS[code][0]
-        missing = {i for pair in candidates for i in pair} - set(prepared)
+        # scored from their stored texts (matcher.score_stored loads only the few
+        # pairs its bound does not rule out)
+        texts = {i: matcher.dumps(record) for i, record in prepared.items()}
+        missing = {i for pair in candidates for i in pair} - set(texts)
         if missing:
-            prepared = {**prepared, **self._fuzzy_stored(code, missing)}
-        excluded = self._fuzzy_exclusions(model, prepared)
+            texts.update(self._fuzzy_texts(code, missing))
+        prints = {i: matcher.stored_fingerprint(text) for i, text in texts.items()}
+        excluded = self._fuzzy_exclusions(model, texts)
+        pairs = [
+            (a, b)
+            for a, b in candidates
+            if a in texts and b in texts and excluded.get((a, b)) != (prints[a], prints[b])
+        ]
         threshold = rule._match_threshold()
-        compared = rule._match_fields()
         rows = []
-        for a, b in candidates:
-            if a not in prepared or b not in prepared:
-                continue
-            first, second = prepared[a], prepared[b]
-            prints = (matcher.fingerprint(first), matcher.fingerprint(second))
-            if excluded.get((a, b)) == prints:
-                continue
-            score, sims = matcher.compare(first, second, compared, threshold)
-            if score >= threshold:
-                sims = {key: round(sim, 3) for key, sim in sims.items()}
-                rows.append((a, b, round(score, 4), json.dumps({"sims": sims}), *prints))
+        for a, b, score, sims in matcher.score_stored(
+            pairs, texts, rule._match_fields(), threshold
+        ):
+            sims = {key: round(sim, 3) for key, sim in sims.items()}
+            rows.append((a, b, round(score, 4), json.dumps({"sims": sims}), prints[a], prints[b]))
         if not rows:
             return
         columns = list(zip(*rows, strict=True))
@@ -639,16 +649,16 @@ class CrmGuardianScan(models.AbstractModel):
         )
 
     @api.model
-    def _fuzzy_exclusions(self, model, prepared):
-        """``{(a, b): (fingerprint a, fingerprint b)}`` of the pairs among ``prepared``
-        marked as not duplicates."""
+    def _fuzzy_exclusions(self, model, ids):
+        """``{(a, b): (fingerprint a, fingerprint b)}`` of the pairs among ``ids`` (an
+        iterable of record ids) marked as not duplicates."""
         self.env.cr.execute(
             SQL(
                 """SELECT res_id_a, res_id_b, fingerprint_a, fingerprint_b
                      FROM crm_guardian_duplicate_exclusion
                     WHERE res_model = %s AND res_id_a = ANY(%s)""",
                 model,
-                list(prepared),
+                list(ids),
             )
         )
         return {(a, b): (fa, fb) for a, b, fa, fb in self.env.cr.fetchall()}

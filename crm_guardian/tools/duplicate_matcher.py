@@ -745,12 +745,12 @@ def group_pairs(pairs, max_size=20):
     centre are cut until its parts have one. Returns ``(groups, kept_pairs)``."""
     edges = dict(pairs)
     by_component = {}
-    components = _components(edges)
-    component_of = {node: i for i, nodes in enumerate(components) for node in nodes}
+    parts = components(edges)
+    component_of = {node: i for i, nodes in enumerate(parts) for node in nodes}
     for pair, score in edges.items():
         by_component.setdefault(component_of[pair[0]], {})[pair] = score
     groups = []
-    for i, component in enumerate(components):
+    for i, component in enumerate(parts):
         groups.extend(_split(component, by_component[i], max_size))
     group_of = {node: i for i, group in enumerate(groups) for node in group}
     kept = {
@@ -761,7 +761,9 @@ def group_pairs(pairs, max_size=20):
     return [sorted(group) for group in groups], kept
 
 
-def _components(edges):
+def components(edges):
+    """The connected components (sets of ids, two or more) of the graph of ``edges``
+    (``(a, b)`` pairs)."""
     parent = {}
 
     def find(x):
@@ -795,7 +797,7 @@ def _split(nodes, edges, max_size):
     weakest = min(local, key=lambda pair: (local[pair], pair))
     del local[weakest]
     parts = []
-    for component in _components(local):
+    for component in components(local):
         parts.extend(
             _split(component, {p: s for p, s in local.items() if p[0] in component}, max_size)
         )
