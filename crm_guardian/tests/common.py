@@ -90,6 +90,32 @@ class CrmGuardianCommon(TransactionCase):
         )
         return {row[0]: row[1:] for row in self.env.cr.fetchall()}
 
+    def person(self, name, street, zip_, city, **vals):
+        """A contact in Australia (the fuzzy duplicate checks' test data)."""
+        return self.env["res.partner"].create(
+            {
+                "name": name,
+                "street": street,
+                "zip": zip_,
+                "city": city,
+                "country_id": self.env.ref("base.au").id,
+            }
+            | vals
+        )
+
+    def duplicate_people(self):
+        """Three groups of near-duplicate people and one loner."""
+        return [
+            self.person("Marigold Fenwicke", "14 Tarcoola Street", "2790", "Lithgow"),
+            self.person("Marigold Fenwick", "14 Tarcoola St", "2790", "Lithgow"),
+            self.person("Fenwicke Marigold", "14 Tarcoola Street", "2790", "Lithgow"),
+            self.person("Osric Pemberton", "3 Lyrebird Close", "4870", "Cairns"),
+            self.person("Osric Pembertin", "3 Lyrebird Cl", "4870", "Cairns"),
+            self.person("Theodora Quaile", "77 Banksia Parade", "6230", "Bunbury"),
+            self.person("Theodora Quail", "77 Banksia Pde", "6230", "Bunbury"),
+            self.person("Ignatius Morrow", "9 Jarrah Way", "7250", "Launceston"),
+        ]
+
     def forget_scans(self):
         """No finding, no scan run and no scan state: the next scan is a first one."""
         self.env.flush_all()

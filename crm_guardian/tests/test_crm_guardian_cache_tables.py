@@ -17,30 +17,6 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
     ``_auto = False``), and the tables of 18.0.1.4.0 (with an ``id``) are brought to that
     form by the models' ``init()`` without losing a pass in progress."""
 
-    def person(self, name, street, zip_, city):
-        return self.env["res.partner"].create(
-            {
-                "name": name,
-                "street": street,
-                "zip": zip_,
-                "city": city,
-                "country_id": self.env.ref("base.au").id,
-            }
-        )
-
-    def duplicate_people(self):
-        """Three groups of near-duplicate people and one loner."""
-        return [
-            self.person("Marigold Fenwicke", "14 Tarcoola Street", "2790", "Lithgow"),
-            self.person("Marigold Fenwick", "14 Tarcoola St", "2790", "Lithgow"),
-            self.person("Fenwicke Marigold", "14 Tarcoola Street", "2790", "Lithgow"),
-            self.person("Osric Pemberton", "3 Lyrebird Close", "4870", "Cairns"),
-            self.person("Osric Pembertin", "3 Lyrebird Cl", "4870", "Cairns"),
-            self.person("Theodora Quaile", "77 Banksia Parade", "6230", "Bunbury"),
-            self.person("Theodora Quail", "77 Banksia Pde", "6230", "Bunbury"),
-            self.person("Ignatius Morrow", "9 Jarrah Way", "7250", "Launceston"),
-        ]
-
     def groups(self):
         """The open contact groups, as the Guardian manager reads them."""
         self.env.flush_all()

@@ -21,12 +21,6 @@ class TestCrmGuardianFuzzyDuplicates(CrmGuardianCommon):
         cls.au = cls.env.ref("base.au")
         cls.Partner = cls.env["res.partner"]
 
-    def person(self, name, street, zip_, city, **vals):
-        return self.Partner.create(
-            {"name": name, "street": street, "zip": zip_, "city": city, "country_id": self.au.id}
-            | vals
-        )
-
     def firm(self, name, street, zip_, city, **vals):
         return self.person(name, street, zip_, city, is_company=True, **vals)
 
@@ -263,19 +257,6 @@ class TestCrmGuardianFuzzyDuplicates(CrmGuardianCommon):
         )
         self.assertGreater(line.units, 1, "a full pass is several units")
         self.assertEqual(set(self.group_of(COMPANY, first)._member_ids()), {first.id, second.id})
-
-    def duplicate_people(self):
-        """Three groups of near-duplicate people and one loner."""
-        return [
-            self.person("Marigold Fenwicke", "14 Tarcoola Street", "2790", "Lithgow"),
-            self.person("Marigold Fenwick", "14 Tarcoola St", "2790", "Lithgow"),
-            self.person("Fenwicke Marigold", "14 Tarcoola Street", "2790", "Lithgow"),
-            self.person("Osric Pemberton", "3 Lyrebird Close", "4870", "Cairns"),
-            self.person("Osric Pembertin", "3 Lyrebird Cl", "4870", "Cairns"),
-            self.person("Theodora Quaile", "77 Banksia Parade", "6230", "Bunbury"),
-            self.person("Theodora Quail", "77 Banksia Pde", "6230", "Bunbury"),
-            self.person("Ignatius Morrow", "9 Jarrah Way", "7250", "Launceston"),
-        ]
 
     def groups(self, check):
         findings = (
