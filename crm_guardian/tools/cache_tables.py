@@ -3,9 +3,10 @@ read in SQL only, rebuilt by the scan, so plain unlogged tables: no WAL, no ``id
 
 Their models have ``_auto = False`` and create their table in ``init()`` with
 :func:`create_cache_table`: they stay models for their registration, their access rights
-and the removal of their table on uninstall (``ir.model._drop_table`` drops the table of
-any model that is not abstract, ``_auto`` or not). The ORM must never read or write them
-(``search``, ``browse``, ``read``, ``create`` all use the ``id`` they do not have)."""
+(none granted: a web client's call is refused, not a server error) and the removal of
+their table on uninstall (``ir.model._drop_table`` drops the table of any model that is
+not abstract, ``_auto`` or not). The ORM must never read or write them (``search``,
+``browse``, ``read``, ``create`` all use the ``id`` they do not have)."""
 
 import logging
 
@@ -26,10 +27,10 @@ def create_cache_table(model):
     migration script: ``DROP COLUMN`` only marks the column dropped in the catalog
     (its sequence and primary key go with it), so the rows are kept and stay valid.
     The caches are not emptied by an upgrade: a pass the upgrade interrupted goes on
-    where it stopped (the scan restarts a pass whose keys were lost only from its
-    blocks phase on, see crm.guardian.scan ``_fuzzy_full_unit``), and the next scan
-    needs no full pass. Being in ``init()``, the conversion holds whatever version or
-    path a database comes from (an update skipping 18.0.1.5.0, a dump restored)."""
+    where it stopped (the scan restarts a pass only when its keys were lost, see
+    crm.guardian.scan ``_fuzzy_full_unit``), and the next scan needs no full pass.
+    Being in ``init()``, the conversion holds whatever version or path a database comes
+    from (an update skipping 18.0.1.5.0, a dump restored)."""
     cr, table = model.env.cr, model._table
     columns = [
         SQL(
