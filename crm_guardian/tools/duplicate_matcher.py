@@ -808,12 +808,10 @@ def match(records, company=False, threshold=0.65, fields=FIELDS, max_size=20, ex
     """Everything in memory (the bench, small sets): ``(groups, pairs)`` of ``records``
     (raw dicts); ``pairs``: ``{(a, b): (score, sims)}`` of the kept groups."""
     prepared = {r["id"]: prepare(r, company) for r in records}
-    matched = {}
-    for a, b in candidate_pairs(prepared):
-        if exclude and (a, b) in exclude:
-            continue
-        score, sims = compare(prepared[a], prepared[b], fields, threshold)
-        if score >= threshold:
-            matched[(a, b)] = (score, sims)
+    pairs = [pair for pair in candidate_pairs(prepared) if not (exclude and pair in exclude)]
+    matched = {
+        (a, b): (score, sims)
+        for a, b, score, sims in score_pairs(pairs, prepared, fields, threshold)
+    }
     groups, kept = group_pairs({pair: value[0] for pair, value in matched.items()}, max_size)
     return groups, {pair: matched[pair] for pair in kept}
