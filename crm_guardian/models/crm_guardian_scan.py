@@ -762,8 +762,8 @@ class CrmGuardianScan(models.AbstractModel):
         if changed is not None:
             read = changed
         rules = self._check_rules(code)
-        # an incremental unit without a changed record finds nothing (its sync still
-        # resolves the findings of deleted records)
+        # an incremental unit without a changed record finds and resolves nothing (the
+        # findings of deleted records were resolved with them): no query at all
         vals_list = (
             []
             if changed == 0
@@ -776,7 +776,11 @@ class CrmGuardianScan(models.AbstractModel):
         )
         if grouped:
             read = sum(vals.get("member_count", 0) for vals in vals_list)
-        counts = self._sync_findings(code, vals_list, now, scope=scope)
+        counts = (
+            dict.fromkeys(("updated", "created", "resolved", "reopened"), 0)
+            if changed == 0
+            else self._sync_findings(code, vals_list, now, scope=scope)
+        )
         last = grouped or high is None
         line.cursor_id = line.max_id if last else high
         if last:
@@ -1270,8 +1274,8 @@ class CrmGuardianScan(models.AbstractModel):
         candidates, ``UPDATE`` of the changed ones (whose scanned columns differ),
         ``INSERT`` of the new ones (``ON CONFLICT (key) DO NOTHING``: never twice),
         resolution of the standing findings of ``check``
-        in ``scope`` whose key was not scanned (no rows at all, as most units of a
-        rescan: no merge table, only that resolution). Invariants: no ORM computes or
+        in ``scope`` whose key was not scanned (no rows at all, e.g. a rescan's
+        changed records that no longer match: no merge table, only that resolution). Invariants: no ORM computes or
         constraints run (stored computes of the finding are filled by the checks:
         ``high_risk``), no mail tracking; created/updated by NULL (the scan: a user id
         would cost a foreign-key check per finding); the ORM cache of findings is
