@@ -44,6 +44,12 @@ FINDING_INDEXES = {
     # the scan: the dismissed findings, few, that may re-open (not a scan of them all)
     "crm_guardian_finding_dismissed_idx": (["key"], "state = 'dismissed'"),
 }
+# the standing duplicate groups by member: a partial GIN index of their member ids as
+# an array, probed with "&&" for the records deleted (_drop_deleted_members, whose
+# query repeats this expression and condition)
+MEMBERS_INDEX = "crm_guardian_finding_standing_members_idx"
+MEMBERS_ARRAY = "(string_to_array(member_res_ids, ','))::int4[]"
+STANDING_GROUP = "member_res_ids IS NOT NULL AND state IN ('open', 'dismissed')"
 # technical columns of the scan: not offered in custom filters, group-bys and exports
 INTERNAL_FIELDS = (
     "key",
@@ -197,6 +203,9 @@ class CrmGuardianFinding(models.Model):
             cr.execute(SQL("ALTER TABLE %s SET (%s)", SQL.identifier(self._table), SQL(FILLFACTOR)))
         for name, (columns, where) in FINDING_INDEXES.items():
             create_index(cr, name, self._table, columns, where=where)
+        # small: the open and dismissed groups only; a nightly update of a finding's
+        # risk or facts leaves it alone (HOT), as it changes neither members nor state
+        create_index(cr, MEMBERS_INDEX, self._table, [f"({MEMBERS_ARRAY})"], "gin", STANDING_GROUP)
         # indexes of earlier versions: replaced by the ones above (those with the risk
         # score made every nightly update touch every index), or single-column ones
         # covered by them or by the unique key; each costs every finding written (Odoo
@@ -283,10 +292,11 @@ class CrmGuardianFinding(models.Model):
     @api.model
     def _resolve_deleted_records(self, model, ids):
         """Resolve the standing findings of the records ``ids`` of ``model``, deleted
-        (see mail.thread ``unlink``). A duplicate group is left to its check, which
-        regroups its other members. In SQL as the scan writes findings, on the open
-        and the dismissed findings' partial indexes; sudo: whoever may delete a record
-        ends its findings, which they may not be allowed to read or write."""
+        (see mail.thread ``unlink``), and drop them from the exact duplicate groups
+        that list them (:meth:`_drop_deleted_members`). In SQL as the scan writes
+        findings, on the open and the dismissed findings' partial indexes; sudo:
+        whoever may delete a record ends its findings, which they may not be allowed
+        to read or write."""
         self = self.sudo()
         self.flush_model()
         for state in ("open", "dismissed"):
@@ -304,7 +314,95 @@ class CrmGuardianFinding(models.Model):
                     ids=list(ids),
                 )
             )
-        self.invalidate_model(["state", "resolved_date", "write_uid", "write_date"])
+        if model in MEMBER_FIELDS:
+            self._drop_deleted_members(model, ids)
+            self.invalidate_model()  # the groups' columns, and what is computed from them
+        else:
+            self.invalidate_model(["state", "resolved_date", "write_uid", "write_date"])
+
+    @api.model
+    def _drop_deleted_members(self, model, ids):
+        """Drop the deleted records ``ids`` of ``model`` from the standing (open,
+        dismissed) groups of the exact duplicate checks that list them, as their check
+        would regroup them (a group of the others sharing the same value, the same
+        key): a group left with two members or more takes the member list and count and
+        the columns its check computes from them (``regrouped`` below: first member,
+        its responsible, the shared team, company and customer, the newest member's
+        creation day, level, risk, the count in the reason); one left with fewer is
+        resolved, its other columns as last found (as a scan leaves the groups it
+        resolves), no member list when none is left. Members are the listed records
+        still in the table: one deleted in SQL before is dropped too. The caller
+        flushes, runs as superuser and invalidates.
+
+        Not the fuzzy groups: their key, name and best score come from their centre
+        and its pairs, and without the centre the others may not match at all. Their
+        next rescan regroups them (it finds deleted records through the stored pairs);
+        until then ``_compute_members`` counts no deleted member.
+
+        Cost, on every delete of a lead or contact: the groups are found through the
+        partial GIN index of their members (``MEMBERS_INDEX``), one probe per deleted
+        id; their existing members through the primary key."""
+        Scan = self.env["crm.guardian.scan"]
+        codes = Scan._exact_group_checks(model)
+        if not codes:
+            return
+        members = SQL("string_to_array(f.member_res_ids, ',')::int4[]")
+        risk = Scan._risk_sql(SQL("h.weight"), SQL("(m.n - 1)::float8"), SQL("NULL"))
+        regrouped = {
+            "res_id": SQL("k.res_id"),
+            "user_id": SQL("k.user_id"),
+            "team_id": SQL("k.team_id"),
+            "company_id": SQL("k.company_id"),
+            "partner_id": SQL("k.partner_id"),
+            "reference_date": SQL("k.reference_date"),
+            "severity_level": SQL("k.n"),
+            "risk_score": SQL("k.risk_score"),
+            "high_risk": SQL("k.risk_score >= %s", HIGH_RISK),
+            "reason_params": SQL("jsonb_set(f.reason_params, '{count}', to_jsonb(k.n))"),
+        }
+        self.env.cr.execute(
+            SQL(
+                """WITH h AS (
+                       SELECT f.id, %(members)s AS members, f.risk_score, rule.weight
+                         FROM crm_guardian_finding f
+                         LEFT JOIN crm_guardian_rule rule ON rule.id = f.rule_id
+                        WHERE %(members)s && %(ids)s::int4[]
+                          AND f.member_res_ids IS NOT NULL
+                          AND f.state IN ('open', 'dismissed')
+                          AND f.res_model = %(model)s AND f."check" = ANY(%(codes)s)
+                   ), k AS (
+                       SELECT h.id, m.*,
+                              CASE WHEN h.weight IS NULL THEN h.risk_score
+                                   ELSE %(risk)s END AS risk_score
+                         FROM h CROSS JOIN LATERAL (%(found)s) m
+                   )
+                   UPDATE crm_guardian_finding f
+                      SET member_res_ids = k.ids, member_count = k.n, %(assign)s,
+                          state = CASE WHEN k.n < 2 THEN 'resolved' ELSE f.state END,
+                          resolved_date = CASE WHEN k.n < 2 THEN %(now)s
+                                               ELSE f.resolved_date END,
+                          write_uid = %(uid)s, write_date = %(now)s
+                     FROM k
+                    WHERE f.id = k.id""",
+                members=members,
+                ids=list(ids),
+                model=model,
+                codes=codes,
+                risk=risk,
+                found=Scan._duplicate_members_sql(model, SQL("h.members")),
+                assign=SQL(", ").join(
+                    SQL(
+                        "%s = CASE WHEN k.n >= 2 THEN %s ELSE f.%s END",
+                        SQL.identifier(fname),
+                        value,
+                        SQL.identifier(fname),
+                    )
+                    for fname, value in regrouped.items()
+                ),
+                now=self.env.cr.now(),
+                uid=self.env.uid,
+            )
+        )
 
     @api.depends("risk_score")
     def _compute_high_risk(self):
@@ -316,10 +414,14 @@ class CrmGuardianFinding(models.Model):
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_members(self):
         """The members the current user may read (archived ones too); the others are
-        only counted (``member_hidden_count``), never named."""
-        readable = self._readable_members()
+        only counted (``member_hidden_count``), never named. A listed record that no
+        longer exists is neither: an exact group loses a deleted member at once
+        (``_drop_deleted_members``), but a fuzzy group lists it until its rescan, and
+        a record deleted in SQL (or while a scan was grouping it) until the next
+        pass."""
+        existing, readable = self._member_access()
         for finding in self:
-            ids = finding._member_ids()
+            ids = [i for i in finding._member_ids() if (finding.res_model, i) in existing]
             field = MEMBER_FIELDS.get(finding.res_model)
             shown = [i for i in ids if (finding.res_model, i) in readable]
             finding.lead_ids = self.env["crm.lead"].browse(shown if field == "lead_ids" else [])
@@ -336,16 +438,23 @@ class CrmGuardianFinding(models.Model):
 
     def _readable_members(self):
         """``{(model, id)}`` of the members of the groups of ``self`` that the current
-        user may read: one access query per model."""
+        user may read."""
+        return self._member_access()[1]
+
+    def _member_access(self):
+        """``(existing, readable)``: ``{(model, id)}`` of the members of the groups of
+        ``self`` that still exist, and of those the current user may read: two
+        queries per model (existence, access)."""
         by_model = {}
         for finding in self:
             if finding.res_model in MEMBER_FIELDS:
                 by_model.setdefault(finding.res_model, set()).update(finding._member_ids())
-        readable = set()
+        existing, readable = set(), set()
         for model, ids in by_model.items():
-            records = self.env[model].with_context(active_test=False).browse(ids)
+            records = self.env[model].with_context(active_test=False).browse(ids).exists()
+            existing.update((model, i) for i in records.ids)
             readable.update((model, i) for i in records._filtered_access("read").ids)
-        return readable
+        return existing, readable
 
     def _member_note(self, count, hidden):
         """The note of hidden members: "4 records share this email; 2 not visible to

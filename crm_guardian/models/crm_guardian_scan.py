@@ -1207,13 +1207,8 @@ class CrmGuardianScan(models.AbstractModel):
         threshold = rule.threshold
         age = SQL("COALESCE(%s::date - c.reference_date, 0)", now.date())
         crossed = SQL("(%s / %s)", age, threshold) if threshold > 0 else SQL("1")
-        ratio = SQL("GREATEST(0, LEAST(COALESCE(c.ratio::float8, %s), %s))", crossed, RATIO_CAP)
-        amount_factor = SQL("LEAST(25, 5 * log(1 + GREATEST(COALESCE(c.amount::float8, 0), 0)))")
-        risk = SQL(
-            "GREATEST(0, LEAST(100, round(%s::float8 * (25 * %s + %s))))::int4",
-            rule.weight,
-            ratio,
-            amount_factor,
+        risk = self._risk_sql(
+            rule.weight, SQL("COALESCE(c.ratio::float8, %s)", crossed), SQL("c.amount")
         )
         return SQL(
             """SELECT %(code)s || ':' || c.res_id AS key, c.name, %(code)s AS "check",
@@ -1234,6 +1229,20 @@ class CrmGuardianScan(models.AbstractModel):
             high=HIGH_RISK,
             level=SQL("COALESCE(c.ratio::float8, %s)", crossed),
             found=found,
+        )
+
+    @api.model
+    def _risk_sql(self, weight, ratio, amount):
+        """SQL of :meth:`_risk` with the same float operations
+        (``test_risk_sql_equals_python``): ``weight`` a number or an SQL expression,
+        ``ratio`` an SQL expression that is not NULL, ``amount`` one that may be."""
+        ratio = SQL("GREATEST(0, LEAST(%s, %s))", ratio, RATIO_CAP)
+        amount_factor = SQL("LEAST(25, 5 * log(1 + GREATEST(COALESCE(%s::float8, 0), 0)))", amount)
+        return SQL(
+            "GREATEST(0, LEAST(100, round(%s::float8 * (25 * %s + %s))))::int4",
+            weight,
+            ratio,
+            amount_factor,
         )
 
     @api.model
@@ -1269,17 +1278,18 @@ class CrmGuardianScan(models.AbstractModel):
         check-specific stored columns, values as the ORM would store them, False for
         NULL but in booleans), or an ``SQL`` query of these rows (``key`` and the
         columns of ``SCANNED_FIELDS``: see ``_finding_rows_sql``). They are copied
-        (``COPY``, or ``INSERT … SELECT``: no row through Python) into a temporary table, then
-        merged into ``crm_guardian_finding`` with four set-based statements: re-open
-        candidates, ``UPDATE`` of the changed ones (whose scanned columns differ),
-        ``INSERT`` of the new ones (``ON CONFLICT (key) DO NOTHING``: never twice),
-        resolution of the standing findings of ``check``
-        in ``scope`` whose key was not scanned (no rows at all, e.g. a rescan's
-        changed records that no longer match: no merge table, only that resolution). Invariants: no ORM computes or
-        constraints run (stored computes of the finding are filled by the checks:
-        ``high_risk``), no mail tracking; created/updated by NULL (the scan: a user id
-        would cost a foreign-key check per finding); the ORM cache of findings is
-        invalidated. An ORM create/write per finding costs milliseconds each.
+        (``COPY``, or ``INSERT … SELECT``: no row through Python) into a temporary
+        table, then merged into ``crm_guardian_finding`` with four set-based
+        statements: re-open candidates, ``UPDATE`` of the changed ones (whose scanned
+        columns differ), ``INSERT`` of the new ones (``ON CONFLICT (key) DO NOTHING``:
+        never twice), resolution of the standing findings of ``check`` in ``scope``
+        whose key was not scanned (no rows at all, e.g. a rescan's changed records
+        that no longer match: no merge table, only that resolution). Invariants: no
+        ORM computes or constraints run (stored computes of the finding are filled by
+        the checks: ``high_risk``), no mail tracking; created/updated by NULL (the
+        scan: a user id would cost a foreign-key check per finding); the ORM cache of
+        findings is invalidated. An ORM create/write per finding costs milliseconds
+        each.
 
         A dismissed finding is re-opened when its dismissal period ended
         (``dismiss_until <= today``) or when its ``severity_level`` rose above the

@@ -556,7 +556,8 @@ class CrmGuardianScan(models.AbstractModel):
     def _duplicate_member_info(self, model, ids, extra):
         """``{id: row}``: what a duplicate group's finding takes from its members
         (responsible, company, customer, team, and the ``extra`` columns: ``{key:
-        field}``), in one query."""
+        field}``), in one query. :meth:`_duplicate_members_sql` computes the same in SQL
+        when a member is deleted: change them together."""
         columns = {
             "id": "id",
             "user_id": "user_id",
@@ -632,6 +633,54 @@ class CrmGuardianScan(models.AbstractModel):
             else False
             for fname in ("team_id", "company_id", "partner_id")
         }
+
+    @api.model
+    def _exact_group_checks(self, model):
+        """Codes of the exact duplicate checks of ``model``: one group per value of a
+        field (``group_field``) shared by several records."""
+        return sorted(
+            code
+            for code, definition in self._get_checks().items()
+            if definition.get("group_field") and definition["model"] == model
+        )
+
+    @api.model
+    def _duplicate_members_sql(self, model, members):
+        """SQL of one row: what :meth:`_duplicate_groups` takes from a group's members,
+        computed from the records of ``model`` among ``members`` (an SQL ``int[]``) that
+        still exist: ``n`` (their number), ``ids`` (comma-separated in id order, as
+        ``member_res_ids``; NULL for none), ``res_id`` (the first), ``user_id`` (the
+        first's), ``team_id``, ``company_id`` and ``partner_id`` (those shared by every
+        member, else NULL: :meth:`_duplicate_common_values`) and ``reference_date``
+        (the day the newest was created). The columns of
+        :meth:`_duplicate_member_info`: change them together."""
+        Model = self.env[model]
+        partner = "partner_id" if model == "crm.lead" else "id"
+
+        def common(column):
+            if not column:
+                return SQL("NULL::int4")
+            value = SQL.identifier("r", column)
+            return SQL(
+                "CASE WHEN count(%s) = count(*) AND min(%s) = max(%s) THEN min(%s) END",
+                value,
+                value,
+                value,
+                value,
+            )
+
+        return SQL(
+            """SELECT count(*) AS n, string_agg(r.id::text, ',' ORDER BY r.id) AS ids,
+                      min(r.id) AS res_id, (array_agg(r.user_id ORDER BY r.id))[1] AS user_id,
+                      %(team)s AS team_id, %(company)s AS company_id,
+                      %(partner)s AS partner_id, max(r.create_date)::date AS reference_date
+                 FROM %(table)s r WHERE r.id = ANY(%(members)s)""",
+            team=common("team_id" if "team_id" in Model._fields else None),
+            company=common("company_id"),
+            partner=common(partner),
+            table=SQL.identifier(Model._table),
+            members=members,
+        )
 
     def _check_lead_duplicate_email(self, rule, domain, now):
         return self.with_context(guardian_check="lead_duplicate_email")._duplicate_groups(

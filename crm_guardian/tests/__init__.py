@@ -22,3 +22,4 @@ from . import test_crm_guardian_flow_tour
 from . import test_crm_guardian_fuzzy_duplicates
 from . import test_crm_guardian_cache_tables
 from . import test_crm_guardian_matcher_batch
+from . import test_crm_guardian_deleted_members

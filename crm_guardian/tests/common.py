@@ -90,6 +90,16 @@ class CrmGuardianCommon(TransactionCase):
         )
         return {row[0]: row[1:] for row in self.env.cr.fetchall()}
 
+    def backdate_writes(self, *records):
+        """Pretend the records were last written long before the last scan."""
+        self.env.flush_all()
+        for record in records:
+            self.env.cr.execute(
+                f"UPDATE {record._table} SET write_date = %s WHERE id IN %s",
+                (self.now - timedelta(days=3), tuple(record.ids)),
+            )
+            record.invalidate_recordset()
+
     def person(self, name, street, zip_, city, **vals):
         """A contact in Australia (the fuzzy duplicate checks' test data)."""
         return self.env["res.partner"].create(

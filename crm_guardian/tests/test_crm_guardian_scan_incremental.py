@@ -27,16 +27,6 @@ class TestCrmGuardianScanIncremental(CrmGuardianCommon):
         self.env.cr.execute("UPDATE crm_guardian_rule SET last_scan_date = NULL")
         self.env["crm.guardian.rule"].invalidate_model(["last_scan_date"])
 
-    def make_old(self, *records):
-        """Pretend the records were last written long before the last scan."""
-        self.env.flush_all()
-        for record in records:
-            self.env.cr.execute(
-                f"UPDATE {record._table} SET write_date = %s WHERE id IN %s",
-                (self.now - timedelta(days=3), tuple(record.ids)),
-            )
-            record.invalidate_recordset()
-
     def since(self, code="stale_lead", now=None):
         rules = self.env["crm.guardian.rule"].search([("check", "=", code)])
         signature = self.scanner._rules_signature(code, rules)
@@ -68,7 +58,7 @@ class TestCrmGuardianScanIncremental(CrmGuardianCommon):
         self.scan(["stale_lead"])
         for lead in untouched | touched | deleted:
             self.assertTrue(self.open_finding("stale_lead", lead), lead.name)
-        self.make_old(untouched | touched | deleted)
+        self.backdate_writes(untouched | touched | deleted)
         deleted_finding = self.open_finding("stale_lead", deleted)
 
         # a change the ORM does not see (no write_date): the untouched lead is skipped
@@ -81,7 +71,7 @@ class TestCrmGuardianScanIncremental(CrmGuardianCommon):
         self.assertEqual(deleted_finding.state, "resolved", "record deleted: resolved with it")
         # a lead created unseen (its write date in the past)
         newly_stale = self.create_stale_lead(days, name="CG newly stale")
-        self.make_old(newly_stale)
+        self.backdate_writes(newly_stale)
         self.assertTrue(self.since())
         result = self.scan(["stale_lead"])["stale_lead"]
 
@@ -98,9 +88,9 @@ class TestCrmGuardianScanIncremental(CrmGuardianCommon):
 
     def test_deleted_record_resolves(self):
         """A record's findings are resolved when it is deleted, by whoever may delete
-        it (no scan needed, none reads deleted records); a duplicate group it is the
-        first member of is left to its check. Every model a check reads is a
-        mail.thread, whose unlink does it."""
+        it (no scan needed, none reads deleted records); a duplicate group of two it is
+        the first member of is resolved too (more: test_crm_guardian_deleted_members).
+        Every model a check reads is a mail.thread, whose unlink does it."""
         for code, check in self.scanner._get_checks().items():
             Model = self.env[check["model"]]
             self.assertTrue(issubclass(type(Model), self.registry["mail.thread"]), code)
@@ -122,13 +112,14 @@ class TestCrmGuardianScanIncremental(CrmGuardianCommon):
         )
         lead.with_user(admin).unlink()
         self.assertEqual(stale.state, "resolved")
-        self.assertEqual(group.state, "open", "the duplicate check regroups the others")
+        self.assertEqual(group.state, "resolved", "one member left: no group")
+        self.assertEqual(group._member_ids(), [twin.id])
         self.assertTrue(self.open_finding("stale_lead", twin))
 
     def test_chatter_message_counts_as_change(self):
         lead = self.create_stale_lead(self.rule.threshold + 1)
         self.scan(["stale_lead"])
-        self.make_old(lead)
+        self.backdate_writes(lead)
         lead.with_user(self.salesman).message_post(body="Called the customer")
         self.scan(["stale_lead"])
         self.assertFalse(self.open_finding("stale_lead", lead), "a message is a touch")
@@ -148,7 +139,7 @@ class TestCrmGuardianScanIncremental(CrmGuardianCommon):
         self.scan(["lead_duplicate_email"])
         self.assertEqual(group("left@guardian-test.example").member_count, 2)
         self.assertEqual(group("kept@guardian-test.example").member_count, 2)
-        self.make_old(left | leaving | kept | kept_too)
+        self.backdate_writes(left | leaving | kept | kept_too)
         self.assertTrue(self.since("lead_duplicate_email"))
 
         # the leaving lead moves to the other group: both keys are regrouped
@@ -170,7 +161,7 @@ class TestCrmGuardianScanIncremental(CrmGuardianCommon):
         partner.write({"email": False})  # crm copied the lead's email onto the customer
         self.scan(["conversion_gap"])
         self.assertTrue(self.open_finding("conversion_gap", lead))
-        self.make_old(lead, partner)
+        self.backdate_writes(lead, partner)
         self.assertTrue(self.since("conversion_gap"))
         partner.write({"email": "watched@guardian-test.example"})
         self.scan(["conversion_gap"])
@@ -190,7 +181,7 @@ class TestCrmGuardianScanIncremental(CrmGuardianCommon):
         )
         self.scan(["stale_lead"])
         self.assertTrue(self.open_finding("stale_lead", lead))
-        self.make_old(lead, vip)
+        self.backdate_writes(lead, vip)
         self.assertTrue(self.since(), "one step: incremental, the customer watched")
         vip.write({"email": "boss@other.guardian-test.example"})
         self.scan(["stale_lead"])
