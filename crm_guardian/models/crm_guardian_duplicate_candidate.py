@@ -1,7 +1,9 @@
-from odoo import fields, models
-from odoo.tools import sql
+from odoo import api, fields, models
+from odoo.tools import SQL, sql
 
 from ..tools.cache_tables import create_cache_table
+
+CANDIDATE_INDEX = "crm_guardian_duplicate_candidate__res_id_b_index"
 
 
 class CrmGuardianDuplicateCandidate(models.Model):
@@ -27,12 +29,21 @@ class CrmGuardianDuplicateCandidate(models.Model):
         # a working table of the scan (a crash empties it: the pass it served is then
         # started again, see crm.guardian.scan _fuzzy_keys_lost)
         create_cache_table(self)
-        # the pairs phase reads the candidates by range of res_id_b (the name the ORM
-        # gave the index of index=True before 18.0.1.5.0: kept by an upgraded table)
-        sql.create_index(
-            self.env.cr,
-            "crm_guardian_duplicate_candidate__res_id_b_index",
-            self._table,
-            ["res_id_b"],
-        )
+        self._create_index()
         return res
+
+    @api.model
+    def _create_index(self):
+        """Index the pairs by ``res_id_b``, the pairs phase's ranges (the name the ORM
+        gave the index of index=True before 18.0.1.5.0: kept by an upgraded table).
+        Built by sort once the blocks phase stored every pair (:meth:`_empty`)."""
+        sql.create_index(self.env.cr, CANDIDATE_INDEX, self._table, ["res_id_b"])
+
+    @api.model
+    def _empty(self):
+        """Empty the table and drop its index, at the start of a blocks phase: the
+        phase appends its pairs without it (sequential writes only), then
+        :meth:`_create_index` builds it. One pass at a time (the scan lock)."""
+        cr = self.env.cr
+        cr.execute(SQL("TRUNCATE %s", SQL.identifier(self._table)))
+        cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(CANDIDATE_INDEX)))

@@ -26,7 +26,7 @@ class CrmGuardianDuplicateRecord(models.Model):
         res = super().init()
         cr = self.env.cr
         # a cache, like the keys (a crash empties it: scoring then normalises the
-        # records again, see crm.guardian.scan _fuzzy_stored)
+        # records again, see crm.guardian.scan _fuzzy_texts)
         create_cache_table(self)
         # appended in id order by a full pass: its inserts stay at the end of their check
         sql.create_index(

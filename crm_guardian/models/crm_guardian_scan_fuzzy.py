@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.osv import expression
 from odoo.tools import SQL
 
+from ..tools import cycle_collector
 from ..tools import duplicate_matcher as matcher
 from .crm_guardian_scan import RATIO_CAP
 
@@ -134,6 +135,13 @@ class CrmGuardianScan(models.AbstractModel):
     def _scan_line_unit(self, line):
         if not self._get_checks()[line.check].get("fuzzy"):
             return super()._scan_line_unit(line)
+        with cycle_collector.paused():
+            return self._fuzzy_line_unit(line)
+
+    @api.model
+    def _fuzzy_line_unit(self, line):
+        """A unit of the fuzzy check of ``line``: a unit of its rescan or of its full
+        pass, and the groups synced after the last. Returns the line's counters."""
         code = line.check
         rules = self._check_rules(code)
         domain = self._fuzzy_domain(code, rules)
@@ -318,30 +326,33 @@ class CrmGuardianScan(models.AbstractModel):
         code = line.check
         high, _count = self._next_range(FUZZY_CHECKS[code][0], line.cursor_id, line.chunk_size)
         id_range = [("id", ">", line.cursor_id)] + ([("id", "<=", high)] if high else [])
-        prepared = self._fuzzy_prepared(code, expression.AND([domain, id_range]))
-        self._fuzzy_store(code, prepared)
+        read = self._fuzzy_store(
+            code, self._fuzzy_normalise(code, expression.AND([domain, id_range]))
+        )
         if high is not None:
             line.cursor_id = high
-            return {"records_read": len(prepared)}
+            return {"records_read": read}
         self.env.cr.execute(
             SQL('SELECT COUNT(*) FROM crm_guardian_duplicate_block WHERE "check" = %s', code)
         )
         per_part = self.env.context.get("guardian_keys_per_part") or KEYS_PER_PART
         parts = math.ceil(self.env.cr.fetchone()[0] / per_part)
         line.write({"fuzzy_phase": "blocks", "fuzzy_parts": parts, "cursor_id": 0})
-        return {"records_read": len(prepared)}
+        return {"records_read": read}
 
     @api.model
     def _fuzzy_blocks_unit(self, line):
         """Blocks phase: part ``cursor_id`` of the check's keys (by a hash of the key:
         a block is in one part) grouped into blocks of 2 to ``matcher.BLOCK_CAP``
-        records, their pairs stored as candidates. The unit after the last part builds
-        the check's indexes (by sort) and starts the pairs phase."""
+        records, their pairs stored as candidates (appended: the candidates' index is
+        dropped by the first unit). The unit after the last part builds the check's key
+        indexes and the candidates' index (by sort) and starts the pairs phase."""
         code, cr = line.check, self.env.cr
         if not line.cursor_id:
-            cr.execute("TRUNCATE crm_guardian_duplicate_candidate")
+            self.env["crm.guardian.duplicate.candidate"]._empty()
         if line.cursor_id >= line.fuzzy_parts:
             self.env["crm.guardian.duplicate.block"]._create_check_indexes(code)
+            self.env["crm.guardian.duplicate.candidate"]._create_index()
             line.write({"fuzzy_phase": "pairs", "cursor_id": 0})
             return {"next_chunk": FIRST_CHUNK_PAIRS}
         in_part = (
@@ -460,18 +471,22 @@ class CrmGuardianScan(models.AbstractModel):
             rules.invalidate_recordset(["last_scan_date"])
 
     @api.model
-    def _fuzzy_prepared(self, code, domain):
-        """``{id: prepared record}`` of the records of ``domain`` (one query)."""
+    def _fuzzy_normalise(self, code, domain):
+        """Yield ``(id, tagged keys, text)`` for each record of ``domain`` (one query):
+        its blocking keys tagged with the check's tag (``matcher.block_keys``) and its
+        compared values as stored (``matcher.dumps``). Each prepared record is dropped
+        once done: tens of thousands of them alive at once cost the cycle collector more
+        than normalising them."""
         model, _base, company, columns = FUZZY_CHECKS[code]
-        rows = self.with_context(active_test=False)._fetch_rows(model, domain, columns)
-        prepared = {}
-        for row in rows:
+        tag = KEY_TAGS[code]
+        for row in self.with_context(active_test=False)._fetch_rows(model, domain, columns):
             row["phone"] = row["phone"] or row.pop("mobile", None)
             if "contact" in row:
                 row["name"] = row["contact"] or row["company"]
                 row["company"] = row["company"] if row["contact"] else None
-            prepared[row["id"]] = matcher.prepare(row, company)
-        return prepared
+            record = matcher.prepare(row, company)
+            keys = [tag + key for key in matcher.block_keys(record)]
+            yield row["id"], keys, matcher.dumps(record)
 
     @api.model
     def _fuzzy_compare_changed(self, code, rule, domain, since, low, chunk):
@@ -498,28 +513,31 @@ class CrmGuardianScan(models.AbstractModel):
                 )
             )
         self._fuzzy_forget_pairs(code, changed)
-        prepared = self._fuzzy_prepared(code, expression.AND([domain, [("id", "in", changed)]]))
-        self._fuzzy_store(code, prepared)
-        candidates = self._fuzzy_candidates(code, prepared)
-        self._fuzzy_store_pairs(code, rule, candidates, prepared)
+        normalised = list(
+            self._fuzzy_normalise(code, expression.AND([domain, [("id", "in", changed)]]))
+        )
+        self._fuzzy_store(code, normalised)
+        candidates = self._fuzzy_candidates(code, normalised)
+        texts = {record_id: text for record_id, _keys, text in normalised}
+        self._fuzzy_store_pairs(code, rule, candidates, texts)
         return high, len(changed)
 
     @api.model
-    def _fuzzy_store(self, code, prepared):
-        """Store the blocking keys of ``prepared``, tagged with the check's tag, and
-        their compared values (``COPY`` in text format: a round trip each)."""
+    def _fuzzy_store(self, code, normalised):
+        """Store the keys and texts of ``normalised`` (``(id, tagged keys, text)``, see
+        :meth:`_fuzzy_normalise`; ``COPY`` in text format: a round trip each). Returns
+        how many records were stored."""
         keys, values = [], []
-        for record_id, record in prepared.items():
+        for record_id, record_keys, text in normalised:
             suffix = f"\t{record_id}\n"
             keys.extend(
                 # an email key may hold what COPY must see escaped
                 f"{code}\t{key.translate(_COPY_ESCAPES) if key[1] == 'e' else key}{suffix}"
-                for key in self._fuzzy_keys(code, record)
+                for key in record_keys
             )
-            data = matcher.dumps(record)
-            if record["email"]:
-                data = data.translate(_COPY_ESCAPES)
-            values.append(f"{code}\t{record_id}\t{data}\n")
+            if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+                text = text.translate(_COPY_ESCAPES)
+            values.append(f"{code}\t{record_id}\t{text}\n")
         cr = self.env.cr
         cr.copy_expert(
             'COPY crm_guardian_duplicate_block ("check", key, res_id) FROM STDIN',
@@ -529,18 +547,13 @@ class CrmGuardianScan(models.AbstractModel):
             'COPY crm_guardian_duplicate_record ("check", res_id, data) FROM STDIN',
             io.StringIO("".join(values)),
         )
-
-    @api.model
-    def _fuzzy_stored(self, code, ids):
-        """``{id: prepared record}`` of ``ids`` from their stored compared values
-        (:meth:`_fuzzy_texts`, loaded)."""
-        return {i: matcher.loads(i, text) for i, text in self._fuzzy_texts(code, ids).items()}
+        return len(values)
 
     @api.model
     def _fuzzy_texts(self, code, ids):
         """``{id: stored text}`` (``matcher.dumps``) of the compared values of ``ids``;
         the ids stored none of (a crash emptied the table, or keyed before it existed)
-        are normalised again (:meth:`_fuzzy_prepared`)."""
+        are normalised again (:meth:`_fuzzy_normalise`)."""
         self.env.cr.execute(
             SQL(
                 "SELECT res_id, data FROM crm_guardian_duplicate_record "
@@ -552,26 +565,19 @@ class CrmGuardianScan(models.AbstractModel):
         texts = dict(self.env.cr.fetchall())
         missing = set(ids) - set(texts)
         if missing:
-            prepared = self._fuzzy_prepared(code, [("id", "in", sorted(missing))])
-            texts.update((i, matcher.dumps(record)) for i, record in prepared.items())
+            normalised = self._fuzzy_normalise(code, [("id", "in", sorted(missing))])
+            texts.update((record_id, text) for record_id, _keys, text in normalised)
         return texts
 
     @api.model
-    def _fuzzy_keys(self, code, record):
-        """The stored form of ``record``'s blocking keys: tagged with the check's tag
-        (cached on the prepared record)."""
-        if "tagged_keys" not in record:
-            tag = KEY_TAGS[code]
-            record["tagged_keys"] = [tag + key for key in matcher.block_keys(record)]
-        return record["tagged_keys"]
-
-    @api.model
-    def _fuzzy_candidates(self, code, prepared):
-        """``{(a, b)}`` (``a < b``): the records of ``prepared`` and those sharing one of
-        their blocks of at most ``matcher.BLOCK_CAP`` records (a rescan: a full pass
-        finds its candidates by grouping all keys). One query: the members of the
-        small blocks among the records' keys, through the check's key index."""
-        keys = {key for record in prepared.values() for key in self._fuzzy_keys(code, record)}
+    def _fuzzy_candidates(self, code, normalised):
+        """``{(a, b)}`` (``a < b``): the records of ``normalised`` (see
+        :meth:`_fuzzy_normalise`) and those sharing one of their blocks of at most
+        ``matcher.BLOCK_CAP`` records (a rescan: a full pass finds its candidates by
+        grouping all keys). One query: the members of the small blocks among the
+        records' keys, through the check's key index."""
+        keys = {key for _record_id, record_keys, _text in normalised for key in record_keys}
+        mine = {record_id for record_id, _keys, _text in normalised}
         if not keys:
             return set()
         self.env.cr.execute(
@@ -586,31 +592,32 @@ class CrmGuardianScan(models.AbstractModel):
         )
         pairs = set()
         for (members,) in self.env.cr.fetchall():
-            for mine in members:
-                if mine not in prepared:
+            for record_id in members:
+                if record_id not in mine:
                     continue
                 for other in members:
-                    if other != mine:
-                        pairs.add((other, mine) if other < mine else (mine, other))
+                    if other != record_id:
+                        pairs.add((other, record_id) if other < record_id else (record_id, other))
         return pairs
 
     @api.model
-    def _fuzzy_store_pairs(self, code, rule, candidates, prepared):
-        """Score the candidate pairs (``matcher.score_stored``: records not in
-        ``prepared`` from their stored values) and store those at or above the rule's
-        threshold, but the pairs marked as not duplicates whose records kept their
-        compared values."""
+    def _fuzzy_store_pairs(self, code, rule, candidates, texts):
+        """Score the candidate pairs (``matcher.score_stored``, from ``texts``:
+        ``{id: text}`` of ``matcher.dumps``, the other records' from their stored
+        texts) and store those at or above the rule's threshold, but the pairs marked
+        as not duplicates whose records kept their compared values."""
         if not candidates:
             return
         model = FUZZY_CHECKS[code][0]
         # scored from their stored texts (matcher.score_stored loads only the few
         # pairs its bound does not rule out)
-        texts = {i: matcher.dumps(record) for i, record in prepared.items()}
+        texts = dict(texts)
         missing = {i for pair in candidates for i in pair} - set(texts)
         if missing:
             texts.update(self._fuzzy_texts(code, missing))
         prints = {i: matcher.stored_fingerprint(text) for i, text in texts.items()}
-        excluded = self._fuzzy_exclusions(model, texts)
+        # a pair marked as not duplicates is stored lower id first, as candidates are
+        excluded = self._fuzzy_exclusions(model, {a for a, _b in candidates})
         pairs = [
             (a, b)
             for a, b in candidates
@@ -650,8 +657,8 @@ class CrmGuardianScan(models.AbstractModel):
 
     @api.model
     def _fuzzy_exclusions(self, model, ids):
-        """``{(a, b): (fingerprint a, fingerprint b)}`` of the pairs among ``ids`` (an
-        iterable of record ids) marked as not duplicates."""
+        """``{(a, b): (fingerprint a, fingerprint b)}`` of the pairs marked as not
+        duplicates whose lower id ``a`` is in ``ids`` (an iterable of record ids)."""
         self.env.cr.execute(
             SQL(
                 """SELECT res_id_a, res_id_b, fingerprint_a, fingerprint_b

@@ -1,3 +1,5 @@
+import gc
+
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import SQL, sql
@@ -5,6 +7,7 @@ from odoo.tools import SQL, sql
 from .common import CrmGuardianCommon
 
 CONTACT = "contact_duplicate_fuzzy"
+CANDIDATE_INDEX = "crm_guardian_duplicate_candidate__res_id_b_index"
 CACHES = (
     "crm.guardian.duplicate.block",
     "crm.guardian.duplicate.record",
@@ -93,7 +96,7 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
             with self.assertRaises(AccessError, msg=name):
                 self.env[name].with_user(self.manager).search_read([])
         self.assertTrue(sql.index_exists(cr, "crm_guardian_duplicate_record_check_record_idx"))
-        self.assertTrue(sql.index_exists(cr, "crm_guardian_duplicate_candidate__res_id_b_index"))
+        self.assertTrue(sql.index_exists(cr, CANDIDATE_INDEX))
         Block = self.env["crm.guardian.duplicate.block"]
         for code in ("company_duplicate_fuzzy", CONTACT, "lead_duplicate_fuzzy"):
             for index in Block._check_index_names(code):
@@ -147,6 +150,28 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
         line = self.finish(Scan, run)
         self.assertEqual(line.mode, "incremental")
         self.assertEqual(self.groups(), expected)
+
+    def test_blocks_phase_appends_candidates_without_their_index(self):
+        """The blocks phase drops the candidates' index and appends its pairs; its last
+        unit builds the index again, for the pairs phase and its ranges. The cycle
+        collector, paused for each unit, is running again after it."""
+        people = self.duplicate_people()
+        self.forget_scans()
+        Scan, run = self.start_run()
+        line = run.line_ids
+        while line.fuzzy_phase != "blocks":
+            self.assertEqual(Scan._scan_unit(run), "unit")
+        self.assertEqual(Scan._scan_unit(run), "unit")
+        cr = self.env.cr
+        self.assertFalse(sql.index_exists(cr, CANDIDATE_INDEX))
+        self.assertTrue(gc.isenabled())
+        while line.fuzzy_phase == "blocks":
+            self.assertEqual(Scan._scan_unit(run), "unit")
+        self.assertTrue(sql.index_exists(cr, CANDIDATE_INDEX))
+        self.finish(Scan, run)
+        mine = {frozenset(p.id for p in group) for group in (people[:3], people[3:5], people[5:7])}
+        self.assertLessEqual(mine, self.groups())
+        self.assertTrue(gc.isenabled())
 
     def test_upgrade_during_a_pass_loses_nothing(self):
         """Upgraded from 18.0.1.4.0 while a full pass was in its keys, blocks or pairs

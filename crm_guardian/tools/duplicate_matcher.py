@@ -79,20 +79,26 @@ MIN_NAME_SIM = 0.75
 # Blocks (records sharing a key) larger than this are skipped: a key that common says
 # nothing (the chaining guard's first line)
 BLOCK_CAP = 60
-_SPLIT = re.compile(r"[^0-9a-z]+")
+_TOKEN = re.compile(r"[0-9a-z]+")
 _NOT_DIGIT = re.compile(r"\D")
 
 
 def fold(text):
     """Lower case, accents and punctuation removed: ``"Müller-Lüdenscheidt"`` gives
     ``"muller ludenscheidt"``."""
+    return " ".join(_folded_tokens(text))
+
+
+def _folded_tokens(text):
+    """``fold(text).split()``: the runs of letters and digits of the lower-cased text,
+    accents removed (one regular expression call)."""
     if not text:
-        return ""
+        return []
     text = str(text)
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text.replace("ß", "ss").replace("ø", "o"))
         text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(_SPLIT.split(text.lower())).strip()
+    return _TOKEN.findall(text.lower())
 
 
 # values that repeat (cities, zips, streets, given names) are folded once
@@ -101,7 +107,7 @@ _fold_cached = functools.lru_cache(maxsize=65536)(fold)
 
 def name_tokens(text, company=False):
     """Tokens of a name, legal forms dropped for companies; ``&`` and filler dropped."""
-    tokens = fold(text).split()
+    tokens = _folded_tokens(text)
     if company:
         kept = [t for t in tokens if t not in LEGAL_FORMS]
         tokens = kept or tokens
@@ -110,7 +116,7 @@ def name_tokens(text, company=False):
 
 @functools.lru_cache(maxsize=65536)
 def _street_tokens(text):
-    return tuple(STREET_WORDS.get(t, t) for t in fold(text).split())
+    return tuple(STREET_WORDS.get(t, t) for t in _folded_tokens(text))
 
 
 def street_tokens(text):
@@ -120,7 +126,9 @@ def street_tokens(text):
 @functools.lru_cache(maxsize=65536)
 def _street_parts(text):
     """``(street, number, street word)`` of a street line (see :func:`prepare`)."""
-    street = _street_tokens(text)
+    # not through _street_tokens' cache: a street line rarely repeats, two cache misses
+    # cost more than the tokens
+    street = [STREET_WORDS.get(t, t) for t in _folded_tokens(text)]
     return " ".join(street), next((t for t in street if t.isdigit()), ""), _street_word(street)
 
 
@@ -134,22 +142,24 @@ def _street_word(tokens):
 
 def prepare(record, company=False):
     """The normalised form of ``record`` (see the module docstring)."""
-    names = [tokens for tokens in [name_tokens(record.get("name"), company)] if tokens]
-    street, number, word = _street_parts(record.get("street") or "")
-    email = (record.get("email") or "").strip().lower()
-    phone = _NOT_DIGIT.sub("", record.get("phone") or "")[-9:] if record.get("phone") else ""
+    get = record.get
+    tokens = name_tokens(get("name"), company)
+    street, number, word = _street_parts(get("street") or "")
+    email = (get("email") or "").strip().lower()
+    phone = _NOT_DIGIT.sub("", get("phone"))[-9:] if get("phone") else ""
+    street2, zip_, city = get("street2"), get("zip"), get("city")
     return {
         "id": record["id"],
-        "names": names,
-        "name": " ".join(sorted(t for tokens in names for t in tokens)),
-        "company": name_tokens(record.get("company"), company=True),
+        "names": [tokens] if tokens else [],
+        "name": " ".join(sorted(tokens)),
+        "company": name_tokens(get("company"), company=True),
         "street": street,
         "street_number": number,
         "street_word": word,
-        "street2": " ".join(_street_tokens(record.get("street2") or "")),
-        "zip": _fold_cached(record.get("zip") or "").replace(" ", ""),
-        "city": _fold_cached(record.get("city") or ""),
-        "country_id": record.get("country_id") or False,
+        "street2": " ".join(_street_tokens(street2)) if street2 else "",
+        "zip": _fold_cached(zip_).replace(" ", "") if zip_ else "",
+        "city": _fold_cached(city) if city else "",
+        "country_id": get("country_id") or False,
         "email": email if "@" in email else "",
         "phone": phone if len(phone) >= 6 else "",
     }
