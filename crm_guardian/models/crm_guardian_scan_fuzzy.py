@@ -472,21 +472,15 @@ class CrmGuardianScan(models.AbstractModel):
 
     @api.model
     def _fuzzy_normalise(self, code, domain):
-        """Yield ``(id, tagged keys, text)`` for each record of ``domain`` (one query):
-        its blocking keys tagged with the check's tag (``matcher.block_keys``) and its
-        compared values as stored (``matcher.dumps``). Each prepared record is dropped
-        once done: tens of thousands of them alive at once cost the cycle collector more
-        than normalising them."""
+        """An iterator of ``(id, tagged keys, text)``, one per record of ``domain``: its
+        blocking keys tagged with the check's tag (``matcher.block_keys``) and its
+        compared values as stored (``matcher.dumps``). The records are read here (one
+        query), each normalised when the iterator reaches it and dropped once done:
+        tens of thousands of prepared records alive at once cost the cycle collector
+        more than normalising them."""
         model, _base, company, columns = FUZZY_CHECKS[code]
-        tag = KEY_TAGS[code]
-        for row in self.with_context(active_test=False)._fetch_rows(model, domain, columns):
-            row["phone"] = row["phone"] or row.pop("mobile", None)
-            if "contact" in row:
-                row["name"] = row["contact"] or row["company"]
-                row["company"] = row["company"] if row["contact"] else None
-            record = matcher.prepare(row, company)
-            keys = [tag + key for key in matcher.block_keys(record)]
-            yield row["id"], keys, matcher.dumps(record)
+        rows = self.with_context(active_test=False)._fetch_rows(model, domain, columns)
+        return (_normalised(row, company, KEY_TAGS[code]) for row in rows)
 
     @api.model
     def _fuzzy_compare_changed(self, code, rule, domain, since, low, chunk):
@@ -781,3 +775,13 @@ class CrmGuardianScan(models.AbstractModel):
             }
             vals_list.append(vals)
         return vals_list
+
+
+def _normalised(row, company, tag):
+    """``(id, tagged keys, text)`` of a fuzzy check's row (see ``_fuzzy_normalise``)."""
+    row["phone"] = row["phone"] or row.pop("mobile", None)
+    if "contact" in row:
+        row["name"] = row["contact"] or row["company"]
+        row["company"] = row["company"] if row["contact"] else None
+    record = matcher.prepare(row, company)
+    return row["id"], [tag + key for key in matcher.block_keys(record)], matcher.dumps(record)
