@@ -67,10 +67,11 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 # Records of a fuzzy check's first unit of each kind (the next ones adapt to its speed,
 # see crm.guardian.scan _next_chunk_size): keying a record (read, normalised, its keys
 # appended) and scoring its candidate pairs cost some 0.05-0.1 ms each in a full pass;
-# a changed record of a rescan about 2 ms (its keys and pairs replaced in the big tables)
+# a changed record of a rescan 0.3-2 ms (its keys and pairs replaced in the big tables:
+# 2,000 of them take at most about a unit's target of 4 s, and 1 % of 100,000 leads one unit)
 FIRST_CHUNK_KEYS = 20000
 FIRST_CHUNK_PAIRS = 5000
-FIRST_CHUNK_CHANGED = 1000
+FIRST_CHUNK_CHANGED = 2000
 # Keys a unit of a full pass's blocks phase groups (its part of the check's keys;
 # context ``guardian_keys_per_part`` in tests)
 KEYS_PER_PART = 1000000
