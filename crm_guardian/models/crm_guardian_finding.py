@@ -612,6 +612,10 @@ class CrmGuardianFinding(models.Model):
             reasons.append(
                 self.env._("%(count)s won or archived", count=len(members) - len(mergeable))
             )
+        # a fuzzy group lists a deleted member until its rescan
+        deleted = self.member_count - len(members) - self.member_hidden_count
+        if deleted > 0:
+            reasons.append(self.env._("%(count)s deleted", count=deleted))
         if len(mergeable) < 2:
             raise UserError(
                 self.env._(

@@ -106,22 +106,30 @@ class CrmGuardianFinding(models.Model):
     def _filtered_dismissable(self):
         """The findings of ``self`` the current user may dismiss or restore: all of
         them for a Guardian manager (write access to findings); else those whose
-        record the user may edit (for a duplicate group: every member, since the
-        dismissal hides the group from everyone). One access query per model."""
+        record the user may edit (for a duplicate group: every member that still
+        exists, since the dismissal hides the group from everyone; a fuzzy group lists
+        a deleted member until its rescan). One access query per model."""
         if self.env.su or self.has_access("write"):
             return self
         by_model = {}
         for finding in self:
             if finding.res_model in self.env:
                 by_model.setdefault(finding.res_model, set()).update(finding._record_ids())
-        writable = set()
+        existing, writable = set(), set()
         for model, ids in by_model.items():
-            records = self.env[model].browse(ids).exists()._filtered_access("write")
-            writable.update((model, record_id) for record_id in records.ids)
+            records = self.env[model].browse(ids).exists()
+            existing.update((model, record_id) for record_id in records.ids)
+            writable.update(
+                (model, record_id) for record_id in records._filtered_access("write").ids
+            )
         return self.filtered(
             lambda f: (
                 f.res_model in self.env
-                and all((f.res_model, record_id) in writable for record_id in f._record_ids())
+                and all(
+                    key in writable
+                    for key in ((f.res_model, record_id) for record_id in f._record_ids())
+                    if key in existing
+                )
             )
         )
 

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
-from odoo.tests import new_test_user, tagged
+from odoo.exceptions import UserError
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import GUARDIAN_VIEW, CrmGuardianCommon
 
@@ -256,6 +257,23 @@ class TestCrmGuardianDeletedMembers(CrmGuardianCommon):
         seen = group.with_user(self.contact_manager)
         self.assertEqual(seen.partner_ids, people[3])
         self.assertEqual(seen.member_hidden_count, 0)
+        # whoever may edit the members left may dismiss it (the deleted one is no
+        # member they cannot edit)
+        self.assertTrue(seen.can_dismiss)
+        action = seen.action_dismiss()
+        wizard = Form(
+            self.env[action["res_model"]]
+            .with_user(self.contact_manager)
+            .with_context(**action["context"])
+        )
+        wizard.note = "Checking with the customer"
+        wizard.save().action_dismiss()
+        self.assertEqual(group.state, "dismissed")
+        seen.action_restore()
+        self.assertEqual(group.state, "open")
+        # one member left: the merge tool says why it cannot open
+        with self.assertRaisesRegex(UserError, "1 deleted"):
+            seen.action_merge()
         self.scan([CONTACT_FUZZY])
         self.assertEqual(self.last_mode(CONTACT_FUZZY), "incremental")
         self.assertEqual(group.state, "resolved")
