@@ -97,6 +97,13 @@ class TestCrmGuardianDeletedMembers(CrmGuardianCommon):
             email_from=email, phone=False, user_id=user.id, team_id=team.id, **vals
         )
 
+    def group_of_two(self, email):
+        """Two leads of the salesman sharing ``email``, scanned: ``(kept, deleted, group)``."""
+        kept = self.lead(email, self.salesman, self.team_a)
+        deleted = self.lead(email, self.salesman, self.team_a)
+        self.scan([EMAIL])
+        return kept, deleted, self.group(EMAIL, email)
+
     def created_days_ago(self, records, days):
         self.env.flush_all()
         self.env.cr.execute(
@@ -141,11 +148,7 @@ class TestCrmGuardianDeletedMembers(CrmGuardianCommon):
         self.assertScansKeep(EMAIL, group, second | third)
 
     def test_group_of_two_is_resolved(self):
-        email = "cg.two@guardian-test.example"
-        kept = self.lead(email, self.salesman, self.team_a)
-        deleted = self.lead(email, self.salesman, self.team_a)
-        self.scan([EMAIL])
-        group = self.group(EMAIL, email)
+        kept, deleted, group = self.group_of_two("cg.two@guardian-test.example")
         self.assertEqual(group.state, "open")
         deleted.with_user(self.sales_admin).unlink()
         self.assertEqual(group.state, "resolved")
@@ -186,11 +189,7 @@ class TestCrmGuardianDeletedMembers(CrmGuardianCommon):
         self.assertEqual(group.state, "dismissed")
 
     def test_dismissed_group_of_two_is_resolved(self):
-        email = "cg.dismissed.two@guardian-test.example"
-        kept = self.lead(email, self.salesman, self.team_a)
-        deleted = self.lead(email, self.salesman, self.team_a)
-        self.scan([EMAIL])
-        group = self.group(EMAIL, email)
+        kept, deleted, group = self.group_of_two("cg.dismissed.two@guardian-test.example")
         group.with_user(self.manager)._dismiss("Known")
         deleted.with_user(self.sales_admin).unlink()
         self.assertEqual(group.state, "resolved")

@@ -119,10 +119,6 @@ def _street_tokens(text):
     return tuple(STREET_WORDS.get(t, t) for t in _folded_tokens(text))
 
 
-def street_tokens(text):
-    return list(_street_tokens(text or ""))
-
-
 @functools.lru_cache(maxsize=65536)
 def _street_parts(text):
     """``(street, number, street word)`` of a street line (see :func:`prepare`)."""
