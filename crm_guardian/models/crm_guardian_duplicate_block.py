@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, sql
 
 from ..tools.cache_tables import create_cache_table
 
@@ -22,6 +22,7 @@ class CrmGuardianDuplicateBlock(models.Model):
     _description = "CRM Guardian: Duplicate Blocking Key"
     _auto = False
 
+    # the check's one-letter tag (crm.guardian.scan _get_checks: "tag")
     check = fields.Char(required=True, readonly=True)
     key = fields.Char(required=True, readonly=True)
     res_id = fields.Integer(string="Record ID", required=True, readonly=True)
@@ -42,14 +43,53 @@ class CrmGuardianDuplicateBlock(models.Model):
         cr.execute("DROP INDEX IF EXISTS crm_guardian_duplicate_block_tagged_key_idx")
         cr.execute("DROP INDEX IF EXISTS crm_guardian_duplicate_block_record_idx")
         checks = self.env["crm.guardian.scan"]._get_checks()
-        for code in sorted(code for code, check in checks.items() if check.get("fuzzy")):
+        fuzzy = sorted(code for code, check in checks.items() if check.get("fuzzy"))
+        self._forget_check_codes(fuzzy)
+        for code in fuzzy:
             self._create_check_indexes(code)
         return res
 
     @api.model
+    def _forget_check_codes(self, codes):
+        """Empty the caches of versions before 18.0.1.7.0, whose rows said their check
+        by its code (``lead_duplicate_fuzzy``, 20 bytes a row) instead of its one-letter
+        tag and whose compared values ended with their fingerprint: their indexes (one pair per check, named after its code) dropped, the
+        keys, compared values and candidates deleted, and a full pass in progress
+        started again (its keys phase would go on without the keys it stored; a later
+        phase or a rescan sees its keys lost by itself). The next scan is a full pass."""
+        cr = self.env.cr
+        old = [f"crm_guardian_block_{code}_{kind}" for code in codes for kind in ("key", "record")]
+        cr.execute(SQL("SELECT relname FROM pg_class WHERE relname = ANY(%s)", old))
+        names = [name for (name,) in cr.fetchall()]
+        if not names:
+            return
+        for name in names:
+            cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(name)))
+        for table in (
+            "crm_guardian_duplicate_block",
+            "crm_guardian_duplicate_record",
+            "crm_guardian_duplicate_candidate",
+        ):
+            # the other two are created after this one (a new install has no old index)
+            if sql.table_exists(cr, table):
+                cr.execute(SQL("TRUNCATE %s", SQL.identifier(table)))
+        if sql.column_exists(cr, "crm_guardian_scan_run_line", "fuzzy_phase"):
+            cr.execute(
+                "UPDATE crm_guardian_scan_run_line SET fuzzy_phase = NULL "
+                "WHERE state = 'running' AND fuzzy_phase IS NOT NULL"
+            )
+
+    @api.model
+    def _check_tag(self, code):
+        """The one-letter tag of check ``code``: what its rows in the scan's cache
+        tables hold in their ``check`` column (and the first letter of its keys)."""
+        return self.env["crm.guardian.scan"]._get_checks()[code]["tag"]
+
+    @api.model
     def _check_index_names(self, code):
         """The names of the indexes of ``code``'s keys and of its records."""
-        return f"crm_guardian_block_{code}_key", f"crm_guardian_block_{code}_record"
+        tag = self._check_tag(code).lower()
+        return f"crm_guardian_block_{tag}_key", f"crm_guardian_block_{tag}_record"
 
     @api.model
     def _create_check_indexes(self, code):
@@ -64,7 +104,7 @@ class CrmGuardianDuplicateBlock(models.Model):
                     SQL.identifier(name),
                     SQL.identifier(column),
                     # an index predicate is DDL: a literal, not a parameter
-                    SQL(self.env.cr.mogrify("%s", [code]).decode()),
+                    SQL(self.env.cr.mogrify("%s", [self._check_tag(code)]).decode()),
                 )
             )
 

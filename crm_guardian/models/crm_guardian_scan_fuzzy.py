@@ -53,8 +53,10 @@ FUZZY_CHECKS = {
 }
 
 
-# The tag of each check's blocking keys in crm.guardian.duplicate.block: keys are unique
-# per check, so the key alone is indexed (narrow, see the block model)
+# The one-letter tag of each check: the first letter of its blocking keys (keys are
+# unique per check, so the key alone is indexed: narrow, see the block model) and what its
+# rows in the cache tables (keys, compared values, candidates) hold in their ``check``
+# column (a row of keys is a third smaller than with the check's code)
 KEY_TAGS = {
     "company_duplicate_fuzzy": "C",
     "contact_duplicate_fuzzy": "P",
@@ -118,6 +120,8 @@ class CrmGuardianScan(models.AbstractModel):
                 "incremental": True,
                 # units of its own (see _scan_line_unit)
                 "fuzzy": True,
+                # its rows in the cache tables (keys, compared values, candidates)
+                "tag": KEY_TAGS[code],
                 # the threshold is the largest group; the match score has its own field
                 "unit": "members",
                 "reason": self.env._(
@@ -334,7 +338,10 @@ class CrmGuardianScan(models.AbstractModel):
             line.cursor_id = high
             return {"records_read": read}
         self.env.cr.execute(
-            SQL('SELECT COUNT(*) FROM crm_guardian_duplicate_block WHERE "check" = %s', code)
+            SQL(
+                'SELECT COUNT(*) FROM crm_guardian_duplicate_block WHERE "check" = %s',
+                KEY_TAGS[code],
+            )
         )
         per_part = self.env.context.get("guardian_keys_per_part") or KEYS_PER_PART
         parts = math.ceil(self.env.cr.fetchone()[0] / per_part)
@@ -375,7 +382,7 @@ class CrmGuardianScan(models.AbstractModel):
                             GROUP BY key HAVING COUNT(*) BETWEEN 2 AND %(cap)s) AS blocks,
                           unnest(members) AS a, unnest(members) AS b
                     WHERE a < b""",
-                check=code,
+                check=KEY_TAGS[code],
                 in_part=in_part,
                 cap=matcher.BLOCK_CAP,
             )
@@ -386,18 +393,30 @@ class CrmGuardianScan(models.AbstractModel):
     @api.model
     def _fuzzy_pairs_unit(self, line, rule):
         """Pairs phase: the candidates whose higher id is in the next id range scored,
-        those that match stored. Returns ``(done, counters)``."""
+        those that match stored. The stored texts of the range are read in one range
+        scan (in id order, as the keys phase appended them), the lower ids' by id; a
+        pair found in several blocks is deduplicated here. Returns ``(done, counters)``."""
         code, cr = line.check, self.env.cr
         high, _count = self._next_range(FUZZY_CHECKS[code][0], line.cursor_id, line.chunk_size)
         cr.execute(
             SQL(
-                "SELECT DISTINCT res_id, res_id_b FROM crm_guardian_duplicate_candidate "
+                "SELECT res_id, res_id_b FROM crm_guardian_duplicate_candidate "
                 "WHERE res_id_b > %s %s",
                 line.cursor_id,
                 SQL("AND res_id_b <= %s", high) if high else SQL(),
             )
         )
-        self._fuzzy_store_pairs(code, rule, set(cr.fetchall()), {})
+        candidates = set(cr.fetchall())
+        cr.execute(
+            SQL(
+                "SELECT res_id, data FROM crm_guardian_duplicate_record "
+                'WHERE "check" = %s AND res_id > %s %s',
+                KEY_TAGS[code],
+                line.cursor_id,
+                SQL("AND res_id <= %s", high) if high else SQL(),
+            )
+        )
+        self._fuzzy_store_pairs(code, rule, candidates, dict(cr.fetchall()))
         line.cursor_id = line.max_id if high is None else high
         return high is None, {}
 
@@ -412,7 +431,7 @@ class CrmGuardianScan(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 'SELECT NOT EXISTS (SELECT 1 FROM crm_guardian_duplicate_block WHERE "check" = %s)',
-                code,
+                KEY_TAGS[code],
             )
         )
         return self.env.cr.fetchone()[0]
@@ -431,7 +450,7 @@ class CrmGuardianScan(models.AbstractModel):
                           AND NOT EXISTS (SELECT 1 FROM crm_guardian_duplicate_record
                                            WHERE "check" = %s)""",
                 line.write_date,
-                line.check,
+                KEY_TAGS[line.check],
             )
         )
         return self.env.cr.fetchone()[0]
@@ -454,13 +473,14 @@ class CrmGuardianScan(models.AbstractModel):
         forgotten until the pass is complete: a pass that never finishes is followed
         by a full one, never by a rescan of the changed records only."""
         self.env["crm.guardian.duplicate.block"]._drop_check_indexes(code)
-        for table in (
-            "crm_guardian_duplicate_block",
-            "crm_guardian_duplicate_record",
-            "crm_guardian_duplicate_pair",
+        # the cache tables name the check by its tag, the pairs by its code
+        for table, check in (
+            ("crm_guardian_duplicate_block", KEY_TAGS[code]),
+            ("crm_guardian_duplicate_record", KEY_TAGS[code]),
+            ("crm_guardian_duplicate_pair", code),
         ):
             self.env.cr.execute(
-                SQL('DELETE FROM %s WHERE "check" = %s', SQL.identifier(table), code)
+                SQL('DELETE FROM %s WHERE "check" = %s', SQL.identifier(table), check)
             )
         if rules:
             self.env.cr.execute(
@@ -503,7 +523,7 @@ class CrmGuardianScan(models.AbstractModel):
                 SQL(
                     'DELETE FROM %s WHERE "check" = %s AND res_id = ANY(%s)',
                     SQL.identifier(table),
-                    code,
+                    KEY_TAGS[code],
                     changed,
                 )
             )
@@ -522,17 +542,17 @@ class CrmGuardianScan(models.AbstractModel):
         """Store the keys and texts of ``normalised`` (``(id, tagged keys, text)``, see
         :meth:`_fuzzy_normalise`; ``COPY`` in text format: a round trip each). Returns
         how many records were stored."""
-        keys, values = [], []
+        keys, values, tag = [], [], KEY_TAGS[code]
         for record_id, record_keys, text in normalised:
             suffix = f"\t{record_id}\n"
             keys.extend(
                 # an email key may hold what COPY must see escaped
-                f"{code}\t{key.translate(_COPY_ESCAPES) if key[1] == 'e' else key}{suffix}"
+                f"{tag}\t{key.translate(_COPY_ESCAPES) if key[1] == 'e' else key}{suffix}"
                 for key in record_keys
             )
             if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
                 text = text.translate(_COPY_ESCAPES)
-            values.append(f"{code}\t{record_id}\t{text}\n")
+            values.append(f"{tag}\t{record_id}\t{text}\n")
         cr = self.env.cr
         cr.copy_expert(
             'COPY crm_guardian_duplicate_block ("check", key, res_id) FROM STDIN',
@@ -553,7 +573,7 @@ class CrmGuardianScan(models.AbstractModel):
             SQL(
                 "SELECT res_id, data FROM crm_guardian_duplicate_record "
                 'WHERE "check" = %s AND res_id = ANY(%s)',
-                code,
+                KEY_TAGS[code],
                 sorted(ids),
             )
         )
@@ -580,7 +600,7 @@ class CrmGuardianScan(models.AbstractModel):
                 """SELECT array_agg(res_id) FROM crm_guardian_duplicate_block
                     WHERE "check" = %s AND key = ANY(%s)
                     GROUP BY key HAVING COUNT(*) BETWEEN 2 AND %s""",
-                code,
+                KEY_TAGS[code],
                 sorted(keys),
                 matcher.BLOCK_CAP,
             )
@@ -600,33 +620,40 @@ class CrmGuardianScan(models.AbstractModel):
         """Score the candidate pairs (``matcher.score_stored``, from ``texts``:
         ``{id: text}`` of ``matcher.dumps``, the other records' from their stored
         texts) and store those at or above the rule's threshold, but the pairs marked
-        as not duplicates whose records kept their compared values."""
+        as not duplicates whose records kept their compared values (fingerprints of
+        the records that need one only: those of a mark or a match)."""
         if not candidates:
             return
-        model = FUZZY_CHECKS[code][0]
         # scored from their stored texts (matcher.score_stored loads only the few
         # pairs its bound does not rule out)
         texts = dict(texts)
-        missing = {i for pair in candidates for i in pair} - set(texts)
+        missing = {i for pair in candidates for i in pair} - texts.keys()
         if missing:
             texts.update(self._fuzzy_texts(code, missing))
-        prints = {i: matcher.stored_fingerprint(text) for i, text in texts.items()}
+        prints = _Fingerprints(texts)
         # a pair marked as not duplicates is stored lower id first, as candidates are
-        excluded = self._fuzzy_exclusions(model, {a for a, _b in candidates})
+        excluded = self._fuzzy_exclusions(FUZZY_CHECKS[code][0], candidates)
         pairs = [
-            (a, b)
-            for a, b in candidates
-            if a in texts and b in texts and excluded.get((a, b)) != (prints[a], prints[b])
+            pair
+            for pair in candidates
+            if pair[0] in texts
+            and pair[1] in texts
+            and (pair not in excluded or excluded[pair] != (prints[pair[0]], prints[pair[1]]))
         ]
         threshold = rule._match_threshold()
-        rows = []
-        for a, b, score, sims in matcher.score_stored(
-            pairs, texts, rule._match_fields(), threshold
-        ):
-            sims = {key: round(sim, 3) for key, sim in sims.items()}
-            rows.append((a, b, round(score, 4), json.dumps({"sims": sims}), prints[a], prints[b]))
-        if not rows:
-            return
+        rows = [
+            (a, b, round(score, 4), _facts(sims), prints[a], prints[b])
+            for a, b, score, sims in matcher.score_stored(
+                pairs, texts, rule._match_fields(), threshold
+            )
+        ]
+        if rows:
+            self._fuzzy_insert_pairs(code, threshold, rows)
+
+    @api.model
+    def _fuzzy_insert_pairs(self, code, threshold, rows):
+        """Insert the matched pairs ``rows`` (``(a, b, score, facts as JSON text,
+        fingerprint a, fingerprint b)``) of check ``code``, one statement."""
         columns = list(zip(*rows, strict=True))
         self.env.cr.execute(
             SQL(
@@ -639,7 +666,7 @@ class CrmGuardianScan(models.AbstractModel):
                                  %(facts)s::text[], %(fa)s::varchar[], %(fb)s::varchar[])
                           AS t(a, b, score, facts, fa, fb)""",
                 check=code,
-                model=model,
+                model=FUZZY_CHECKS[code][0],
                 threshold=threshold,
                 a=list(columns[0]),
                 b=list(columns[1]),
@@ -651,16 +678,25 @@ class CrmGuardianScan(models.AbstractModel):
         )
 
     @api.model
-    def _fuzzy_exclusions(self, model, ids):
+    def _fuzzy_exclusions(self, model, candidates):
         """``{(a, b): (fingerprint a, fingerprint b)}`` of the pairs marked as not
-        duplicates whose lower id ``a`` is in ``ids`` (an iterable of record ids)."""
+        duplicates, at least those among ``candidates`` (``(a, b)``, lower id first, as
+        the marks are stored): the marks within the bounds of the candidates' ids, one
+        range of the marks' unique index (a pairs unit's higher ids are one id range;
+        an array of its tens of thousands of ids cost more than the lookup)."""
+        lows = [a for a, _b in candidates]
+        highs = [b for _a, b in candidates]
         self.env.cr.execute(
             SQL(
                 """SELECT res_id_a, res_id_b, fingerprint_a, fingerprint_b
                      FROM crm_guardian_duplicate_exclusion
-                    WHERE res_model = %s AND res_id_a = ANY(%s)""",
+                    WHERE res_model = %s AND res_id_a BETWEEN %s AND %s
+                      AND res_id_b BETWEEN %s AND %s""",
                 model,
-                list(ids),
+                min(lows),
+                max(lows),
+                min(highs),
+                max(highs),
             )
         )
         return {(a, b): (fa, fb) for a, b, fa, fb in self.env.cr.fetchall()}
@@ -786,3 +822,21 @@ def _normalised(row, company, tag):
         row["company"] = row["company"] if row["contact"] else None
     record = matcher.prepare(row, company)
     return row["id"], [tag + key for key in matcher.block_keys(record)], matcher.dumps(record)
+
+
+def _facts(sims):
+    """The facts of a match as stored (JSON text): each field's similarity."""
+    return json.dumps({"sims": {key: round(sim, 3) for key, sim in sims.items()}})
+
+
+class _Fingerprints(dict):
+    """``{id: fingerprint}`` of the records stored as ``texts`` (``{id: text}``),
+    each computed when first asked for (``matcher.stored_fingerprint``)."""
+
+    def __init__(self, texts):
+        super().__init__()
+        self.texts = texts
+
+    def __missing__(self, record_id):
+        self[record_id] = matcher.stored_fingerprint(self.texts[record_id])
+        return self[record_id]

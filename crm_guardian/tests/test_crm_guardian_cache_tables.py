@@ -228,3 +228,44 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
         line = self.finish(Scan, run)
         self.assertEqual(line.mode, "full")
         self.assertEqual(self.groups(), expected)
+
+    def test_upgrade_from_rows_named_by_check_code(self):
+        """Caches of 18.0.1.6.0 (rows naming their check by its code, one pair of
+        indexes per check named after it): the upgrade empties them and indexes the
+        tagged rows; a full pass in its keys phase starts again, and it finds the
+        groups of an uninterrupted pass."""
+        self.duplicate_people()
+        self.forget_scans()
+        Scan, run = self.start_run()
+        self.finish(Scan, run)
+        expected = self.groups()
+        self.forget_scans()
+        Scan, run = self.start_run()
+        line = run.line_ids
+        while not (line.fuzzy_phase == "keys" and line.cursor_id):
+            self.assertEqual(Scan._scan_unit(run), "unit")
+        self.env.flush_all()
+        cr = self.env.cr
+        Block = self.env["crm.guardian.duplicate.block"]
+        for name in Block._check_index_names(CONTACT):
+            cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(name)))
+        cr.execute(
+            """UPDATE crm_guardian_duplicate_block SET "check" = %(code)s WHERE "check" = 'P';
+               UPDATE crm_guardian_duplicate_record SET "check" = %(code)s WHERE "check" = 'P';
+               CREATE INDEX crm_guardian_block_contact_duplicate_fuzzy_key
+                   ON crm_guardian_duplicate_block (key)
+                   WHERE "check" = 'contact_duplicate_fuzzy'""",
+            {"code": CONTACT},
+        )
+        self.upgrade()
+        self.assertFalse(sql.index_exists(cr, "crm_guardian_block_contact_duplicate_fuzzy_key"))
+        for name in Block._check_index_names(CONTACT):
+            self.assertTrue(sql.index_exists(cr, name), name)
+        for table in ("crm_guardian_duplicate_block", "crm_guardian_duplicate_record"):
+            cr.execute(SQL("SELECT count(*) FROM %s", SQL.identifier(table)))
+            self.assertEqual(cr.fetchone()[0], 0, table)
+        line.invalidate_recordset(["fuzzy_phase"])
+        self.assertFalse(line.fuzzy_phase)
+        line = self.finish(Scan, run)
+        self.assertEqual(line.mode, "full")
+        self.assertEqual(self.groups(), expected)
