@@ -53,10 +53,11 @@ class CrmGuardianDuplicateBlock(models.Model):
     def _forget_check_codes(self, codes):
         """Empty the caches of versions before 18.0.1.7.0, whose rows said their check
         by its code (``lead_duplicate_fuzzy``, 20 bytes a row) instead of its one-letter
-        tag and whose compared values ended with their fingerprint: their indexes (one pair per check, named after its code) dropped, the
-        keys, compared values and candidates deleted, and a full pass in progress
-        started again (its keys phase would go on without the keys it stored; a later
-        phase or a rescan sees its keys lost by itself). The next scan is a full pass."""
+        tag and whose compared values ended with their fingerprint: their indexes (one
+        pair per check, named after its code) dropped, the keys, compared values and
+        candidates deleted, and a full pass in progress started again (its keys phase
+        would go on without the keys it stored; a later phase or a rescan sees its keys
+        lost by itself). The next scan is a full pass."""
         cr = self.env.cr
         old = [f"crm_guardian_block_{code}_{kind}" for code in codes for kind in ("key", "record")]
         cr.execute(SQL("SELECT relname FROM pg_class WHERE relname = ANY(%s)", old))
