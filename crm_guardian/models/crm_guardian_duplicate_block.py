@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL, sql
 
-from ..tools.cache_tables import create_cache_table
+from ..tools.cache_tables import create_cache_partition, create_cache_table, forget_own_rows
 
 
 class CrmGuardianDuplicateBlock(models.Model):
@@ -10,13 +10,15 @@ class CrmGuardianDuplicateBlock(models.Model):
     with the check's tag). Written and read in SQL by the scan, kept between scans so
     that a rescan compares only the changed records against their blocks.
 
-    Each check has its own two partial indexes (its keys; its records), so that a full
-    pass appends a check's keys without them and builds them once by sort at the end
-    (:meth:`_drop_check_indexes`, :meth:`_create_check_indexes`); a query that should
-    use them says ``"check" = <code>``.
+    Each check has its own child table (its rows' ``check`` is the check's one-letter
+    tag), which the keys are written into, which a full pass empties with ``TRUNCATE``
+    and whose sequential scans read no other check's keys, and its own two indexes (its
+    keys; its records), dropped while a full pass appends the keys and built once by
+    sort at the end (:meth:`_drop_check_indexes`, :meth:`_create_check_indexes`). A
+    query of this table says ``"check" = <tag>``: PostgreSQL reads that child only.
 
-    A plain unlogged table without ``id`` (``_auto = False``, see
-    ``tools/cache_tables.py``): never read or written through the ORM, SQL only."""
+    Unlogged tables without ``id`` (``_auto = False``, see ``tools/cache_tables.py``):
+    never read or written through the ORM, SQL only."""
 
     _name = "crm.guardian.duplicate.block"
     _description = "CRM Guardian: Duplicate Blocking Key"
@@ -29,62 +31,47 @@ class CrmGuardianDuplicateBlock(models.Model):
 
     def init(self):
         res = super().init()
-        cr = self.env.cr
         # a cache the scan rebuilds (each full pass): no WAL for it (unlogged: a crash
         # empties it, and the scan then starts a full pass, see crm.guardian.scan
         # _fuzzy_keys_lost); no id (a sequence value and a primary key entry a key)
         create_cache_table(self)
-        # the keys of versions before the check's tag (emptied: the next scan is a full
-        # pass), then the indexes shared by every check before the partial ones
-        cr.execute("SELECT to_regclass('crm_guardian_duplicate_block_key_idx')")
-        if cr.fetchone()[0]:
-            cr.execute("DROP INDEX crm_guardian_duplicate_block_key_idx")
-            cr.execute("TRUNCATE crm_guardian_duplicate_block")
-        cr.execute("DROP INDEX IF EXISTS crm_guardian_duplicate_block_tagged_key_idx")
-        cr.execute("DROP INDEX IF EXISTS crm_guardian_duplicate_block_record_idx")
+        self._forget_own_rows()
         checks = self.env["crm.guardian.scan"]._get_checks()
-        fuzzy = sorted(code for code, check in checks.items() if check.get("fuzzy"))
-        self._forget_check_codes(fuzzy)
-        for code in fuzzy:
+        for code in sorted(code for code, check in checks.items() if check.get("fuzzy")):
+            self._check_partition(code)
             self._create_check_indexes(code)
         return res
 
     @api.model
-    def _forget_check_codes(self, codes):
-        """Empty the caches of versions before 18.0.1.7.0, whose rows said their check
-        by its code (``lead_duplicate_fuzzy``, 20 bytes a row) instead of its one-letter
-        tag and whose compared values ended with their fingerprint: their indexes (one
-        pair per check, named after its code) dropped, the keys, compared values and
-        candidates deleted, and a full pass in progress started again (its keys phase
-        would go on without the keys it stored; a later phase or a rescan sees its keys
-        lost by itself). The next scan is a full pass."""
+    def _forget_own_rows(self):
+        """Delete the keys of a version before 18.0.1.7.0 (held by the table itself,
+        naming their check by its code) and its indexes; then a full pass in progress
+        starts again (its keys phase would go on without the keys it stored; a later
+        phase or a rescan sees its keys lost by itself), and its candidates are
+        emptied. The next scan is a full pass."""
         cr = self.env.cr
-        old = [f"crm_guardian_block_{code}_{kind}" for code in codes for kind in ("key", "record")]
-        cr.execute(SQL("SELECT relname FROM pg_class WHERE relname = ANY(%s)", old))
-        names = [name for (name,) in cr.fetchall()]
-        if not names:
+        if not forget_own_rows(cr, self._table):
             return
-        for name in names:
-            cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(name)))
-        for table in (
-            "crm_guardian_duplicate_block",
-            "crm_guardian_duplicate_record",
-            "crm_guardian_duplicate_candidate",
-        ):
-            # the other two are created after this one (a new install has no old index)
-            if sql.table_exists(cr, table):
-                cr.execute(SQL("TRUNCATE %s", SQL.identifier(table)))
         if sql.column_exists(cr, "crm_guardian_scan_run_line", "fuzzy_phase"):
             cr.execute(
                 "UPDATE crm_guardian_scan_run_line SET fuzzy_phase = NULL "
                 "WHERE state = 'running' AND fuzzy_phase IS NOT NULL"
             )
+        if sql.table_exists(cr, "crm_guardian_duplicate_candidate"):
+            cr.execute("TRUNCATE crm_guardian_duplicate_candidate")
 
     @api.model
     def _check_tag(self, code):
         """The one-letter tag of check ``code``: what its rows in the scan's cache
         tables hold in their ``check`` column (and the first letter of its keys)."""
         return self.env["crm.guardian.scan"]._get_checks()[code]["tag"]
+
+    @api.model
+    def _check_partition(self, code, create=True):
+        """The name of the child table of check ``code``'s keys (created unless it
+        exists, or not without ``create``: a check added since the install gets its
+        own at its first pass)."""
+        return create_cache_partition(self, self._check_tag(code), create)
 
     @api.model
     def _check_index_names(self, code):
@@ -94,18 +81,17 @@ class CrmGuardianDuplicateBlock(models.Model):
 
     @api.model
     def _create_check_indexes(self, code):
-        """Index the keys and the records of check ``code`` (built by sort when its
-        keys are there: once per full pass)."""
+        """Index the keys and the records of check ``code`` in its child table (built
+        by sort when its keys are there: once per full pass)."""
+        partition = self._check_partition(code)
         key_index, record_index = self._check_index_names(code)
         for name, column in ((key_index, "key"), (record_index, "res_id")):
             self.env.cr.execute(
                 SQL(
-                    "CREATE INDEX IF NOT EXISTS %s ON crm_guardian_duplicate_block (%s) "
-                    'WHERE "check" = %s',
+                    "CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
                     SQL.identifier(name),
+                    SQL.identifier(partition),
                     SQL.identifier(column),
-                    # an index predicate is DDL: a literal, not a parameter
-                    SQL(self.env.cr.mogrify("%s", [self._check_tag(code)]).decode()),
                 )
             )
 

@@ -1,7 +1,7 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import sql
 
-from ..tools.cache_tables import create_cache_table
+from ..tools.cache_tables import create_cache_partition, create_cache_table, forget_own_rows
 
 
 class CrmGuardianDuplicateRecord(models.Model):
@@ -11,8 +11,9 @@ class CrmGuardianDuplicateRecord(models.Model):
     again. Written and read in SQL by the scan, replaced with the keys (a full pass;
     a changed record in a rescan).
 
-    A plain unlogged table without ``id`` (``_auto = False``, see
-    ``tools/cache_tables.py``): never read or written through the ORM, SQL only."""
+    Unlogged tables without ``id``, a child table per check as the keys' (``_auto =
+    False``, see ``tools/cache_tables.py``): never read or written through the ORM, SQL
+    only."""
 
     _name = "crm.guardian.duplicate.record"
     _description = "CRM Guardian: Compared Values of a Record"
@@ -26,10 +27,22 @@ class CrmGuardianDuplicateRecord(models.Model):
         res = super().init()
         cr = self.env.cr
         # a cache, like the keys (a crash empties it: scoring then normalises the
-        # records again, see crm.guardian.scan _fuzzy_texts)
+        # records again, see crm.guardian.scan _fuzzy_texts); a child table per check,
+        # as the keys (a full pass empties its check's with TRUNCATE); the values of a
+        # version before 18.0.1.7.0 (held by the table itself, ending with their
+        # fingerprint) deleted
         create_cache_table(self)
-        # appended in id order by a full pass: its inserts stay at the end of their check
-        sql.create_index(
-            cr, "crm_guardian_duplicate_record_check_record_idx", self._table, ['"check"', "res_id"]
-        )
+        forget_own_rows(cr, self._table)
+        checks = self.env["crm.guardian.scan"]._get_checks()
+        for code in sorted(code for code, check in checks.items() if check.get("fuzzy")):
+            child = self._check_partition(code)
+            # appended in id order by a full pass: its inserts stay at the end
+            sql.create_index(cr, f"{child}_res_id_idx", child, ["res_id"])
         return res
+
+    @api.model
+    def _check_partition(self, code, create=True):
+        """The name of the child table of check ``code``'s compared values (created
+        unless it exists, or not without ``create``)."""
+        tag = self.env["crm.guardian.duplicate.block"]._check_tag(code)
+        return create_cache_partition(self, tag, create)

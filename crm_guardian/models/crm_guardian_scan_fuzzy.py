@@ -474,18 +474,15 @@ class CrmGuardianScan(models.AbstractModel):
         indexes (the pass appends keys without them). The scan state of ``rules`` is
         forgotten until the pass is complete: a pass that never finishes is followed
         by a full one, never by a rescan of the changed records only."""
+        cr = self.env.cr
         self.env["crm.guardian.duplicate.block"]._drop_check_indexes(code)
-        # the cache tables name the check by its tag, the pairs by its code
-        for table, check in (
-            ("crm_guardian_duplicate_block", KEY_TAGS[code]),
-            ("crm_guardian_duplicate_record", KEY_TAGS[code]),
-            ("crm_guardian_duplicate_pair", code),
-        ):
-            self.env.cr.execute(
-                SQL('DELETE FROM %s WHERE "check" = %s', SQL.identifier(table), check)
-            )
+        # the check's child tables of the caches (no dead rows left), then its pairs
+        for model in ("crm.guardian.duplicate.block", "crm.guardian.duplicate.record"):
+            partition = self.env[model]._check_partition(code)
+            cr.execute(SQL("TRUNCATE %s", SQL.identifier(partition)))
+        cr.execute(SQL('DELETE FROM crm_guardian_duplicate_pair WHERE "check" = %s', code))
         if rules:
-            self.env.cr.execute(
+            cr.execute(
                 SQL(
                     "UPDATE crm_guardian_rule SET last_scan_date = NULL WHERE id IN %s",
                     tuple(rules.ids),
@@ -556,14 +553,16 @@ class CrmGuardianScan(models.AbstractModel):
                 text = text.translate(_COPY_ESCAPES)
             values.append(f"{tag}\t{record_id}\t{text}\n")
         cr = self.env.cr
-        cr.copy_expert(
-            'COPY crm_guardian_duplicate_block ("check", key, res_id) FROM STDIN',
-            io.StringIO("".join(keys)),
-        )
-        cr.copy_expert(
-            'COPY crm_guardian_duplicate_record ("check", res_id, data) FROM STDIN',
-            io.StringIO("".join(values)),
-        )
+        # into the check's own child tables (the parents hold no row)
+        for model, columns, lines in (
+            ("crm.guardian.duplicate.block", '"check", key, res_id', keys),
+            ("crm.guardian.duplicate.record", '"check", res_id, data', values),
+        ):
+            child = self.env[model]._check_partition(code, create=False)
+            cr.copy_expert(
+                SQL("COPY %s (%s) FROM STDIN", SQL.identifier(child), SQL(columns)).code,
+                io.StringIO("".join(lines)),
+            )
         return len(values)
 
     @api.model

@@ -17,9 +17,12 @@ CACHES = (
 
 @tagged("post_install", "-at_install")
 class TestCrmGuardianCacheTables(CrmGuardianCommon):
-    """The fuzzy checks' caches are plain unlogged tables without ``id`` (models with
-    ``_auto = False``), and the tables of 18.0.1.4.0 (with an ``id``) are brought to that
-    form by the models' ``init()`` without losing a pass in progress."""
+    """The fuzzy checks' caches are unlogged tables without ``id`` (models with
+    ``_auto = False``; the keys and the compared values in a partition per check), and
+    the tables of earlier versions are brought to that form by the models' ``init()``:
+    the candidates' (one table) keep their rows; the keys and compared values of a
+    version before 18.0.1.7.0 (held by the table itself) are deleted, and a pass in
+    progress starts again."""
 
     def groups(self):
         """The open contact groups, as the Guardian manager reads them."""
@@ -56,12 +59,40 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
         )
         return dict(self.env.cr.fetchall())
 
+    def make_plain(self, table):
+        """``table`` as a version before 18.0.1.7.0 left it: its rows in the table
+        itself, no child table per check."""
+        cr = self.env.cr
+        children = list(self.partitions(table))
+        if not children:
+            return
+        cr.execute(SQL("CREATE TEMP TABLE old_rows AS SELECT * FROM %s", SQL.identifier(table)))
+        for child in children:
+            cr.execute(SQL("DROP TABLE %s", SQL.identifier(child)))
+        cr.execute(
+            SQL(
+                "INSERT INTO %s SELECT * FROM old_rows; DROP TABLE old_rows",
+                SQL.identifier(table),
+            )
+        )
+
     def make_old(self, table):
-        """``table`` as 18.0.1.4.0 left it (an ordinary model's: an ``id`` serial
-        primary key), its rows and indexes kept."""
+        """``table`` as 18.0.1.4.0 left it (an ordinary model's: its rows in the table
+        itself, an ``id`` serial primary key), its rows kept."""
+        self.make_plain(table)
         self.env.cr.execute(
             SQL("ALTER TABLE %s ADD COLUMN id SERIAL PRIMARY KEY", SQL.identifier(table))
         )
+
+    def partitions(self, table):
+        """``{name: persistence}`` of the child tables of ``table``."""
+        self.env.cr.execute(
+            """SELECT c.relname, c.relpersistence FROM pg_inherits i
+                 JOIN pg_class c ON c.oid = i.inhrelid
+                WHERE i.inhparent = %s::regclass""",
+            [table],
+        )
+        return dict(self.env.cr.fetchall())
 
     def upgrade(self):
         """What ``-u crm_guardian`` does to the caches: their models' ``init()``."""
@@ -70,7 +101,7 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
 
     # ------------------------------------------------------------
 
-    def test_plain_unlogged_tables_without_id(self):
+    def test_unlogged_tables_without_id(self):
         cr = self.env.cr
         for name in CACHES:
             Model = self.env[name]
@@ -84,8 +115,15 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
                 if field.store and field.column_type and fname != "id"
             }
             self.assertEqual(columns, expected, name)
-            cr.execute("SELECT relpersistence FROM pg_class WHERE oid = %s::regclass", [table])
-            self.assertEqual(cr.fetchone()[0], "u", f"{table} is unlogged")
+            cr.execute(
+                "SELECT relkind, relpersistence FROM pg_class WHERE oid = %s::regclass", [table]
+            )
+            self.assertEqual(cr.fetchone(), ("r", "u"), f"{table} is unlogged")
+            if name != "crm.guardian.duplicate.candidate":
+                # a child table per check, unlogged too, the table itself holding no row
+                children = self.partitions(table)
+                self.assertEqual(set(children), {f"{table}_{tag}" for tag in "cpl"})
+                self.assertEqual(set(children.values()), {"u"}, f"{table}'s are unlogged")
             # no primary key, no sequence
             cr.execute("SELECT 1 FROM pg_constraint WHERE conrelid = %s::regclass", [table])
             self.assertFalse(cr.fetchall(), f"{table} has no constraint")
@@ -95,7 +133,7 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
             # id): a web client's call is refused, not a server error
             with self.assertRaises(AccessError, msg=name):
                 self.env[name].with_user(self.manager).search_read([])
-        self.assertTrue(sql.index_exists(cr, "crm_guardian_duplicate_record_check_record_idx"))
+        self.assertTrue(sql.index_exists(cr, "crm_guardian_duplicate_record_l_res_id_idx"))
         self.assertTrue(sql.index_exists(cr, CANDIDATE_INDEX))
         Block = self.env["crm.guardian.duplicate.block"]
         for code in ("company_duplicate_fuzzy", CONTACT, "lead_duplicate_fuzzy"):
@@ -104,34 +142,64 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
 
     def test_init_brings_an_old_table_to_the_new_form(self):
         """A table of 18.0.1.4.0, created as Odoo created an ordinary model's (an
-        ``id`` serial primary key first), loses its ``id`` and keeps its rows."""
+        ``id`` serial primary key first), loses its ``id`` and keeps its rows (the
+        candidates, which have no child table per check)."""
         cr = self.env.cr
-        Record = self.env["crm.guardian.duplicate.record"]
-        cr.execute("DROP TABLE crm_guardian_duplicate_record")
-        sql.create_model_table(cr, Record._table, Record._description)
+        Candidate = self.env["crm.guardian.duplicate.candidate"]
+        cr.execute("DROP TABLE crm_guardian_duplicate_candidate")
+        sql.create_model_table(cr, Candidate._table, Candidate._description)
         for column, definition in (
             ("res_id", "int4 NOT NULL"),
+            ("res_id_b", "int4 NOT NULL"),
             ("check", "varchar NOT NULL"),
-            ("data", "text NOT NULL"),
         ):
-            sql.create_column(cr, Record._table, column, definition)
+            sql.create_column(cr, Candidate._table, column, definition)
+        cr.execute(
+            """INSERT INTO crm_guardian_duplicate_candidate ("check", res_id, res_id_b)
+               VALUES ('P', 7, 8)"""
+        )
+        self.assertIn("id", self.columns(Candidate._table))
+        Candidate.init()
+        self.assertEqual(set(self.columns(Candidate._table)), {"check", "res_id", "res_id_b"})
+        cr.execute('SELECT "check", res_id, res_id_b FROM crm_guardian_duplicate_candidate')
+        self.assertEqual(cr.fetchall(), [("P", 7, 8)])
+        cr.execute("SELECT to_regclass('crm_guardian_duplicate_candidate_id_seq')")
+        self.assertIsNone(cr.fetchone()[0])
+        cr.execute(
+            "SELECT relpersistence FROM pg_class WHERE oid = %s::regclass", [Candidate._table]
+        )
+        self.assertEqual(cr.fetchone()[0], "u")
+        self.assertTrue(sql.index_exists(cr, CANDIDATE_INDEX))
+        # idempotent
+        Candidate.init()
+        self.assertEqual(set(self.columns(Candidate._table)), {"check", "res_id", "res_id_b"})
+
+    def test_init_gives_an_old_table_a_child_per_check(self):
+        """The compared values of 18.0.1.6.0 (rows in the table itself, naming their
+        check by its code, indexed there): deleted, the table's index dropped, one
+        unlogged child table per fuzzy check, each indexed by record."""
+        cr = self.env.cr
+        Record = self.env["crm.guardian.duplicate.record"]
+        self.make_plain(Record._table)
+        sql.create_index(
+            cr,
+            "crm_guardian_duplicate_record_check_record_idx",
+            Record._table,
+            ['"check"', "res_id"],
+        )
         cr.execute(
             """INSERT INTO crm_guardian_duplicate_record ("check", res_id, data)
-               VALUES ('contact_duplicate_fuzzy', 7, '{}')"""
+               VALUES ('contact_duplicate_fuzzy', 7, 'x')"""
         )
-        self.assertIn("id", self.columns(Record._table))
         Record.init()
-        self.assertEqual(set(self.columns(Record._table)), {"check", "res_id", "data"})
-        cr.execute('SELECT "check", res_id, data FROM crm_guardian_duplicate_record')
-        self.assertEqual(cr.fetchall(), [(CONTACT, 7, "{}")])
-        cr.execute("SELECT to_regclass('crm_guardian_duplicate_record_id_seq')")
-        self.assertIsNone(cr.fetchone()[0])
-        cr.execute("SELECT relpersistence FROM pg_class WHERE oid = %s::regclass", [Record._table])
-        self.assertEqual(cr.fetchone()[0], "u")
-        self.assertTrue(sql.index_exists(cr, "crm_guardian_duplicate_record_check_record_idx"))
+        self.assertEqual(set(self.partitions(Record._table).values()), {"u"})
+        cr.execute("SELECT count(*) FROM crm_guardian_duplicate_record")
+        self.assertEqual(cr.fetchone()[0], 0)
+        self.assertFalse(sql.index_exists(cr, "crm_guardian_duplicate_record_check_record_idx"))
+        self.assertTrue(sql.index_exists(cr, "crm_guardian_duplicate_record_l_res_id_idx"))
         # idempotent
         Record.init()
-        self.assertEqual(set(self.columns(Record._table)), {"check", "res_id", "data"})
+        self.assertEqual(len(self.partitions(Record._table)), 3)
 
     def test_full_pass_then_rescan_finds_the_same_groups(self):
         people = self.duplicate_people()
@@ -173,10 +241,11 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
         self.assertLessEqual(mine, self.groups())
         self.assertTrue(gc.isenabled())
 
-    def test_upgrade_during_a_pass_loses_nothing(self):
+    def test_upgrade_during_a_pass_starts_it_again(self):
         """Upgraded from 18.0.1.4.0 while a full pass was in its keys, blocks or pairs
-        phase: the pass goes on with the rows it stored and finds the groups of an
-        uninterrupted pass; the next rescan uses the cached keys."""
+        phase: the keys and compared values are deleted for their new form, the
+        pass starts again and finds the groups of an uninterrupted pass; the next
+        rescan uses the cached keys."""
         people = self.duplicate_people()
         self.forget_scans()
         Scan, run = self.start_run()
@@ -195,9 +264,12 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
                 ):
                     self.assertEqual(Scan._scan_unit(run), "unit")
                 self.assertEqual(line.fuzzy_phase, phase)
+                self.env.flush_all()
                 for name in CACHES:
                     self.make_old(self.env[name]._table)
                 self.upgrade()
+                line.invalidate_recordset(["fuzzy_phase"])
+                self.assertFalse(line.fuzzy_phase)
                 for name in CACHES:
                     self.assertNotIn("id", self.columns(self.env[name]._table))
                 line = self.finish(Scan, run)
@@ -230,9 +302,9 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
         self.assertEqual(self.groups(), expected)
 
     def test_upgrade_from_rows_named_by_check_code(self):
-        """Caches of 18.0.1.6.0 (rows naming their check by its code, one pair of
-        indexes per check named after it): the upgrade empties them and indexes the
-        tagged rows; a full pass in its keys phase starts again, and it finds the
+        """Caches of 18.0.1.6.0 (rows in the tables themselves naming their check by its
+        code, one pair of indexes per check named after it): the upgrade deletes them for
+        empty child tables; a full pass in its keys phase starts again, and it finds the
         groups of an uninterrupted pass."""
         self.duplicate_people()
         self.forget_scans()
@@ -242,26 +314,37 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
         self.forget_scans()
         Scan, run = self.start_run()
         line = run.line_ids
-        while not (line.fuzzy_phase == "keys" and line.cursor_id):
+        cr = self.env.cr
+
+        def keys_stored():
+            cr.execute("SELECT count(*) FROM crm_guardian_duplicate_block WHERE \"check\" = 'P'")
+            return cr.fetchone()[0]
+
+        # into the keys phase, some keys stored
+        while not (line.fuzzy_phase == "keys" and keys_stored()):
             self.assertEqual(Scan._scan_unit(run), "unit")
         self.env.flush_all()
-        cr = self.env.cr
-        Block = self.env["crm.guardian.duplicate.block"]
-        for name in Block._check_index_names(CONTACT):
-            cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(name)))
+        for table in ("crm_guardian_duplicate_block", "crm_guardian_duplicate_record"):
+            self.make_plain(table)
+            cr.execute(
+                SQL(
+                    'UPDATE %s SET "check" = %s WHERE "check" = %s',
+                    SQL.identifier(table),
+                    CONTACT,
+                    "P",
+                )
+            )
         cr.execute(
-            """UPDATE crm_guardian_duplicate_block SET "check" = %(code)s WHERE "check" = 'P';
-               UPDATE crm_guardian_duplicate_record SET "check" = %(code)s WHERE "check" = 'P';
-               CREATE INDEX crm_guardian_block_contact_duplicate_fuzzy_key
+            """CREATE INDEX crm_guardian_block_contact_duplicate_fuzzy_key
                    ON crm_guardian_duplicate_block (key)
-                   WHERE "check" = 'contact_duplicate_fuzzy'""",
-            {"code": CONTACT},
+                WHERE "check" = 'contact_duplicate_fuzzy'"""
         )
         self.upgrade()
         self.assertFalse(sql.index_exists(cr, "crm_guardian_block_contact_duplicate_fuzzy_key"))
-        for name in Block._check_index_names(CONTACT):
+        for name in self.env["crm.guardian.duplicate.block"]._check_index_names(CONTACT):
             self.assertTrue(sql.index_exists(cr, name), name)
         for table in ("crm_guardian_duplicate_block", "crm_guardian_duplicate_record"):
+            self.assertEqual(len(self.partitions(table)), 3, table)
             cr.execute(SQL("SELECT count(*) FROM %s", SQL.identifier(table)))
             self.assertEqual(cr.fetchone()[0], 0, table)
         line.invalidate_recordset(["fuzzy_phase"])
@@ -269,3 +352,35 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
         line = self.finish(Scan, run)
         self.assertEqual(line.mode, "full")
         self.assertEqual(self.groups(), expected)
+
+    def test_full_pass_truncates_its_child_tables(self):
+        """A full pass empties its check's child tables with TRUNCATE (no page left,
+        where a DELETE left the keys' table ever larger); the other checks' keys are
+        kept."""
+        self.duplicate_people()
+        self.env["res.partner"].create(
+            {"name": "Tallowood Widgets Pty Ltd", "is_company": True, "zip": "2790"}
+        )
+        self.forget_scans()
+        self.scan(["company_duplicate_fuzzy", CONTACT])
+        cr = self.env.cr
+
+        def keys():
+            cr.execute('SELECT "check", count(*) FROM crm_guardian_duplicate_block GROUP BY 1')
+            return dict(cr.fetchall())
+
+        def size_of(partition):
+            cr.execute("SELECT pg_relation_size(%s::regclass)", [partition])
+            return cr.fetchone()[0]
+
+        before = keys()
+        self.assertTrue(before.get("C") and before.get("P"), before)
+        partitions = [
+            self.env[name]._check_partition(CONTACT)
+            for name in ("crm.guardian.duplicate.block", "crm.guardian.duplicate.record")
+        ]
+        self.assertTrue(all(size_of(partition) for partition in partitions))
+        self.env["crm.guardian.scan"]._fuzzy_reset(CONTACT)
+        self.assertEqual(keys(), {"C": before["C"]})
+        for partition in partitions:
+            self.assertEqual(size_of(partition), 0, partition)

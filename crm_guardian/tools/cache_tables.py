@@ -1,5 +1,7 @@
 """The scan's cache tables (blocking keys, compared values, candidate pairs): written and
-read in SQL only, rebuilt by the scan, so plain unlogged tables: no WAL, no ``id``.
+read in SQL only, rebuilt by the scan, so plain unlogged tables: no WAL, no ``id``. The
+keys and the compared values are kept in a child table per check
+(:func:`create_cache_partition`), emptied with ``TRUNCATE``.
 
 Their models have ``_auto = False`` and create their table in ``init()`` with
 :func:`create_cache_table`: they stay models for their registration, their access rights
@@ -62,3 +64,51 @@ def ensure_unlogged(cr, table):
     cr.execute(SQL("SELECT relpersistence FROM pg_class WHERE oid = %s::regclass", table))
     if cr.fetchone()[0] != "u":
         cr.execute(SQL("ALTER TABLE %s SET UNLOGGED", SQL.identifier(table)))
+
+
+def create_cache_partition(model, value, create=True):
+    """The name of the child table of ``model``'s cache table that holds the rows whose
+    ``check`` is ``value`` (a short code), created unless it exists (or not created,
+    without ``create``: a name, no statement): unlogged, the
+    parent's columns (table inheritance), and a ``CHECK`` of that value, so that a query
+    of the parent that says ``"check" = <value>`` reads this child only (PostgreSQL's
+    constraint exclusion; the parent itself holds no row). Rows are written into the
+    child itself; it is emptied with ``TRUNCATE``, which leaves no dead rows (a
+    ``DELETE`` of a check's rows left the table ever larger: ``COPY`` appends rather
+    than fill freed pages). Inheritance, not declarative partitioning: Odoo takes a
+    partitioned table for a missing one (``sql.existing_tables``), and drops the
+    children with the parent on uninstall (``DROP TABLE ... CASCADE``)."""
+    cr, table = model.env.cr, model._table
+    name = f"{table}_{value.lower()}"
+    if not create:
+        return name
+    cr.execute(
+        SQL(
+            'CREATE UNLOGGED TABLE IF NOT EXISTS %s (CHECK ("check" = %s)) INHERITS (%s)',
+            SQL.identifier(name),
+            # a constraint is DDL: a literal, not a parameter
+            SQL(cr.mogrify("%s", [value]).decode()),
+            SQL.identifier(table),
+        )
+    )
+    return name
+
+
+def forget_own_rows(cr, table):
+    """Delete the rows ``table`` holds itself (not its children's: the rows of a version
+    before 18.0.1.7.0, when a cache had no child per check) and drop its own indexes
+    (each child has its own). Returns whether it held any row."""
+    cr.execute(SQL("SELECT EXISTS (SELECT 1 FROM ONLY %s)", SQL.identifier(table)))
+    held = cr.fetchone()[0]
+    if held:
+        cr.execute(SQL("TRUNCATE ONLY %s", SQL.identifier(table)))
+    cr.execute(
+        SQL(
+            """SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                WHERE i.indrelid = %s::regclass""",
+            table,
+        )
+    )
+    for (index,) in cr.fetchall():
+        cr.execute(SQL("DROP INDEX %s", SQL.identifier(index)))
+    return held
