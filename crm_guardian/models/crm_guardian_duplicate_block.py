@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL, sql
 
-from ..tools.cache_tables import create_cache_partition, create_cache_table, forget_own_rows
+from ..tools.cache_tables import create_cache_child, create_cache_table, forget_own_rows
 
 
 class CrmGuardianDuplicateBlock(models.Model):
@@ -38,7 +38,7 @@ class CrmGuardianDuplicateBlock(models.Model):
         self._forget_own_rows()
         checks = self.env["crm.guardian.scan"]._get_checks()
         for code in sorted(code for code, check in checks.items() if check.get("fuzzy")):
-            self._check_partition(code)
+            self._check_child(code)
             self._create_check_indexes(code)
         return res
 
@@ -67,11 +67,11 @@ class CrmGuardianDuplicateBlock(models.Model):
         return self.env["crm.guardian.scan"]._get_checks()[code]["tag"]
 
     @api.model
-    def _check_partition(self, code, create=True):
+    def _check_child(self, code, create=True):
         """The name of the child table of check ``code``'s keys (created unless it
         exists, or not without ``create``: a check added since the install gets its
         own at its first pass)."""
-        return create_cache_partition(self, self._check_tag(code), create)
+        return create_cache_child(self, self._check_tag(code), create)
 
     @api.model
     def _check_index_names(self, code):
@@ -83,14 +83,14 @@ class CrmGuardianDuplicateBlock(models.Model):
     def _create_check_indexes(self, code):
         """Index the keys and the records of check ``code`` in its child table (built
         by sort when its keys are there: once per full pass)."""
-        partition = self._check_partition(code)
+        child = self._check_child(code)
         key_index, record_index = self._check_index_names(code)
         for name, column in ((key_index, "key"), (record_index, "res_id")):
             self.env.cr.execute(
                 SQL(
                     "CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
                     SQL.identifier(name),
-                    SQL.identifier(partition),
+                    SQL.identifier(child),
                     SQL.identifier(column),
                 )
             )

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import sql
 
-from ..tools.cache_tables import create_cache_partition, create_cache_table, forget_own_rows
+from ..tools.cache_tables import create_cache_child, create_cache_table, forget_own_rows
 
 
 class CrmGuardianDuplicateRecord(models.Model):
@@ -35,14 +35,14 @@ class CrmGuardianDuplicateRecord(models.Model):
         forget_own_rows(cr, self._table)
         checks = self.env["crm.guardian.scan"]._get_checks()
         for code in sorted(code for code, check in checks.items() if check.get("fuzzy")):
-            child = self._check_partition(code)
+            child = self._check_child(code)
             # appended in id order by a full pass: its inserts stay at the end
             sql.create_index(cr, f"{child}_res_id_idx", child, ["res_id"])
         return res
 
     @api.model
-    def _check_partition(self, code, create=True):
+    def _check_child(self, code, create=True):
         """The name of the child table of check ``code``'s compared values (created
         unless it exists, or not without ``create``)."""
         tag = self.env["crm.guardian.duplicate.block"]._check_tag(code)
-        return create_cache_partition(self, tag, create)
+        return create_cache_child(self, tag, create)

@@ -478,8 +478,8 @@ class CrmGuardianScan(models.AbstractModel):
         self.env["crm.guardian.duplicate.block"]._drop_check_indexes(code)
         # the check's child tables of the caches (no dead rows left), then its pairs
         for model in ("crm.guardian.duplicate.block", "crm.guardian.duplicate.record"):
-            partition = self.env[model]._check_partition(code)
-            cr.execute(SQL("TRUNCATE %s", SQL.identifier(partition)))
+            child = self.env[model]._check_child(code)
+            cr.execute(SQL("TRUNCATE %s", SQL.identifier(child)))
         cr.execute(SQL('DELETE FROM crm_guardian_duplicate_pair WHERE "check" = %s', code))
         if rules:
             cr.execute(
@@ -558,7 +558,7 @@ class CrmGuardianScan(models.AbstractModel):
             ("crm.guardian.duplicate.block", '"check", key, res_id', keys),
             ("crm.guardian.duplicate.record", '"check", res_id, data', values),
         ):
-            child = self.env[model]._check_partition(code, create=False)
+            child = self.env[model]._check_child(code, create=False)
             cr.copy_expert(
                 SQL("COPY %s (%s) FROM STDIN", SQL.identifier(child), SQL(columns)).code,
                 io.StringIO("".join(lines)),

@@ -18,7 +18,7 @@ CACHES = (
 @tagged("post_install", "-at_install")
 class TestCrmGuardianCacheTables(CrmGuardianCommon):
     """The fuzzy checks' caches are unlogged tables without ``id`` (models with
-    ``_auto = False``; the keys and the compared values in a partition per check), and
+    ``_auto = False``; the keys and the compared values in a child table per check), and
     the tables of earlier versions are brought to that form by the models' ``init()``:
     the candidates' (one table) keep their rows; the keys and compared values of a
     version before 18.0.1.7.0 (held by the table itself) are deleted, and a pass in
@@ -63,7 +63,7 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
         """``table`` as a version before 18.0.1.7.0 left it: its rows in the table
         itself, no child table per check."""
         cr = self.env.cr
-        children = list(self.partitions(table))
+        children = list(self.children(table))
         if not children:
             return
         cr.execute(SQL("CREATE TEMP TABLE old_rows AS SELECT * FROM %s", SQL.identifier(table)))
@@ -84,7 +84,7 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
             SQL("ALTER TABLE %s ADD COLUMN id SERIAL PRIMARY KEY", SQL.identifier(table))
         )
 
-    def partitions(self, table):
+    def children(self, table):
         """``{name: persistence}`` of the child tables of ``table``."""
         self.env.cr.execute(
             """SELECT c.relname, c.relpersistence FROM pg_inherits i
@@ -121,7 +121,7 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
             self.assertEqual(cr.fetchone(), ("r", "u"), f"{table} is unlogged")
             if name != "crm.guardian.duplicate.candidate":
                 # a child table per check, unlogged too, the table itself holding no row
-                children = self.partitions(table)
+                children = self.children(table)
                 self.assertEqual(set(children), {f"{table}_{tag}" for tag in "cpl"})
                 self.assertEqual(set(children.values()), {"u"}, f"{table}'s are unlogged")
             # no primary key, no sequence
@@ -192,14 +192,14 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
                VALUES ('contact_duplicate_fuzzy', 7, 'x')"""
         )
         Record.init()
-        self.assertEqual(set(self.partitions(Record._table).values()), {"u"})
+        self.assertEqual(set(self.children(Record._table).values()), {"u"})
         cr.execute("SELECT count(*) FROM crm_guardian_duplicate_record")
         self.assertEqual(cr.fetchone()[0], 0)
         self.assertFalse(sql.index_exists(cr, "crm_guardian_duplicate_record_check_record_idx"))
         self.assertTrue(sql.index_exists(cr, "crm_guardian_duplicate_record_l_res_id_idx"))
         # idempotent
         Record.init()
-        self.assertEqual(len(self.partitions(Record._table)), 3)
+        self.assertEqual(len(self.children(Record._table)), 3)
 
     def test_full_pass_then_rescan_finds_the_same_groups(self):
         people = self.duplicate_people()
@@ -344,7 +344,7 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
         for name in self.env["crm.guardian.duplicate.block"]._check_index_names(CONTACT):
             self.assertTrue(sql.index_exists(cr, name), name)
         for table in ("crm_guardian_duplicate_block", "crm_guardian_duplicate_record"):
-            self.assertEqual(len(self.partitions(table)), 3, table)
+            self.assertEqual(len(self.children(table)), 3, table)
             cr.execute(SQL("SELECT count(*) FROM %s", SQL.identifier(table)))
             self.assertEqual(cr.fetchone()[0], 0, table)
         line.invalidate_recordset(["fuzzy_phase"])
@@ -369,18 +369,18 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
             cr.execute('SELECT "check", count(*) FROM crm_guardian_duplicate_block GROUP BY 1')
             return dict(cr.fetchall())
 
-        def size_of(partition):
-            cr.execute("SELECT pg_relation_size(%s::regclass)", [partition])
+        def size_of(child):
+            cr.execute("SELECT pg_relation_size(%s::regclass)", [child])
             return cr.fetchone()[0]
 
         before = keys()
         self.assertTrue(before.get("C") and before.get("P"), before)
-        partitions = [
-            self.env[name]._check_partition(CONTACT)
+        children = [
+            self.env[name]._check_child(CONTACT)
             for name in ("crm.guardian.duplicate.block", "crm.guardian.duplicate.record")
         ]
-        self.assertTrue(all(size_of(partition) for partition in partitions))
+        self.assertTrue(all(size_of(child) for child in children))
         self.env["crm.guardian.scan"]._fuzzy_reset(CONTACT)
         self.assertEqual(keys(), {"C": before["C"]})
-        for partition in partitions:
-            self.assertEqual(size_of(partition), 0, partition)
+        for child in children:
+            self.assertEqual(size_of(child), 0, child)

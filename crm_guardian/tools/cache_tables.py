@@ -1,7 +1,7 @@
 """The scan's cache tables (blocking keys, compared values, candidate pairs): written and
 read in SQL only, rebuilt by the scan, so plain unlogged tables: no WAL, no ``id``. The
 keys and the compared values are kept in a child table per check
-(:func:`create_cache_partition`), emptied with ``TRUNCATE``.
+(:func:`create_cache_child`), emptied with ``TRUNCATE``.
 
 Their models have ``_auto = False`` and create their table in ``init()`` with
 :func:`create_cache_table`: they stay models for their registration, their access rights
@@ -66,7 +66,7 @@ def ensure_unlogged(cr, table):
         cr.execute(SQL("ALTER TABLE %s SET UNLOGGED", SQL.identifier(table)))
 
 
-def create_cache_partition(model, value, create=True):
+def create_cache_child(model, value, create=True):
     """The name of the child table of ``model``'s cache table that holds the rows whose
     ``check`` is ``value`` (a short code), created unless it exists (or not created,
     without ``create``: a name, no statement): unlogged, the
