@@ -119,21 +119,22 @@ def _street_tokens(text):
     return tuple(STREET_WORDS.get(t, t) for t in _folded_tokens(text))
 
 
-@functools.lru_cache(maxsize=65536)
 def _street_parts(text):
-    """``(street, number, street word)`` of a street line (see :func:`prepare`)."""
-    # not through _street_tokens' cache: a street line rarely repeats, two cache misses
-    # cost more than the tokens
+    """``(street, number, street word)`` of a street line (see :func:`prepare`): its
+    tokens with the street types written out, its first number, and the street's own
+    name: its longest word that is not a number nor a street type ("Baker" of "12 Baker
+    Street"; the type when there is nothing else). Not cached: a street line rarely
+    repeats, and a cache's misses (most calls) cost more than the function."""
     street = [STREET_WORDS.get(t, t) for t in _folded_tokens(text)]
-    return " ".join(street), next((t for t in street if t.isdigit()), ""), _street_word(street)
-
-
-def _street_word(tokens):
-    """The street's own name: its longest word that is not a number nor a street type
-    ("Baker" of "12 Baker Street"; the type when there is nothing else)."""
-    words = [t for t in tokens if not t.isdigit()]
-    named = [t for t in words if t not in STREET_TYPES]
-    return max(named or words, key=len, default="")
+    number, words, named = "", [], []
+    for token in street:
+        if token.isdigit():
+            number = number or token
+        else:
+            words.append(token)
+            if token not in STREET_TYPES:
+                named.append(token)
+    return " ".join(street), number, max(named or words, key=len, default="")
 
 
 def prepare(record, company=False):
