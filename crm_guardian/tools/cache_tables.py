@@ -68,16 +68,16 @@ def ensure_unlogged(cr, table):
 
 def create_cache_child(model, value, create=True):
     """The name of the child table of ``model``'s cache table that holds the rows whose
-    ``check`` is ``value`` (a short code), created unless it exists (or not created,
-    without ``create``: a name, no statement): unlogged, the
-    parent's columns (table inheritance), and a ``CHECK`` of that value, so that a query
-    of the parent that says ``"check" = <value>`` reads this child only (PostgreSQL's
-    constraint exclusion; the parent itself holds no row). Rows are written into the
-    child itself; it is emptied with ``TRUNCATE``, which leaves no dead rows (a
-    ``DELETE`` of a check's rows left the table ever larger: ``COPY`` appends rather
-    than fill freed pages). Inheritance, not declarative partitioning: Odoo takes a
-    partitioned table for a missing one (``sql.existing_tables``), and drops the
-    children with the parent on uninstall (``DROP TABLE ... CASCADE``)."""
+    ``check`` is ``value`` (a short code), created unless it exists (without ``create``:
+    the name only, no statement). Unlogged, the parent's columns (table inheritance) and
+    a ``CHECK`` of that value, so that a query of the parent that says ``"check" =
+    <value>`` reads this child only (PostgreSQL's constraint exclusion; the parent itself
+    holds no row). Rows are written into the child itself; it is emptied with
+    ``TRUNCATE``, which leaves no dead rows (a ``DELETE`` of a check's rows left the
+    table ever larger: ``COPY`` appends rather than fill freed pages). Inheritance, not
+    declarative partitioning: Odoo takes a partitioned table for a missing one
+    (``sql.existing_tables``); it drops the children with the parent on uninstall
+    (``DROP TABLE ... CASCADE``)."""
     cr, table = model.env.cr, model._table
     name = f"{table}_{value.lower()}"
     if not create:
