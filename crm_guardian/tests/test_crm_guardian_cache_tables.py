@@ -124,6 +124,8 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
                 children = self.children(table)
                 self.assertEqual(set(children), {f"{table}_{tag}" for tag in "cpl"})
                 self.assertEqual(set(children.values()), {"u"}, f"{table}'s are unlogged")
+                cr.execute(SQL("SELECT EXISTS (SELECT 1 FROM ONLY %s)", SQL.identifier(table)))
+                self.assertFalse(cr.fetchone()[0], f"{table} holds no row itself")
             # no primary key, no sequence
             cr.execute("SELECT 1 FROM pg_constraint WHERE conrelid = %s::regclass", [table])
             self.assertFalse(cr.fetchall(), f"{table} has no constraint")
