@@ -1,8 +1,12 @@
 import gc
 
+import numpy as np
+
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import SQL, sql
+
+from odoo.addons.crm_guardian.tools import binary_copy
 
 from .common import CrmGuardianCommon
 
@@ -386,3 +390,36 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
         self.assertEqual(keys(), {tag: count for tag, count in before.items() if tag != "P"})
         for child in children:
             self.assertEqual(size_of(child), 0, child)
+
+    def test_binary_copy_round_trip(self):
+        """Columns written and read in COPY's binary format come back as they were
+        (negative and large values, a one-letter text column), none written from empty
+        columns."""
+        cr = self.env.cr
+        cr.execute("CREATE TEMPORARY TABLE guardian_copy_test (tag varchar, big bigint, small int)")
+        big = np.array([-(2**63), -1, 0, 2**63 - 1], dtype=np.int64)
+        small = np.array([-(2**31), 7, 0, 2**31 - 1], dtype=np.int32)
+        tags = np.array([b"L", b"P", b"C", b"L"], dtype="S1")
+        binary_copy.write_columns(
+            cr, "guardian_copy_test", [("tag", tags), ("big", big), ("small", small)]
+        )
+        empty = np.empty(0, np.int32)
+        binary_copy.write_columns(
+            cr,
+            "guardian_copy_test",
+            [("tag", empty.astype("S1")), ("big", empty), ("small", empty)],
+        )
+        cr.execute("SELECT tag, big, small FROM guardian_copy_test ORDER BY big")
+        self.assertEqual(
+            cr.fetchall(),
+            [("L", -(2**63), -(2**31)), ("P", -1, 7), ("C", 0, 0), ("L", 2**63 - 1, 2**31 - 1)],
+        )
+        query = SQL("SELECT big, small FROM guardian_copy_test WHERE tag = %s ORDER BY big", "L")
+        read_big, read_small = binary_copy.read_columns(cr, query, ["int64", "int32"])
+        self.assertEqual(read_big.tolist(), [-(2**63), 2**63 - 1])
+        self.assertEqual(read_small.tolist(), [-(2**31), 2**31 - 1])
+        self.assertEqual(read_big.dtype, np.dtype("int64"))
+        nothing = binary_copy.read_columns(
+            cr, SQL("SELECT big, small FROM guardian_copy_test WHERE FALSE"), ["int64", "int32"]
+        )
+        self.assertEqual([len(column) for column in nothing], [0, 0])

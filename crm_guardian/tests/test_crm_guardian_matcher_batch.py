@@ -1,6 +1,8 @@
 import itertools
 import random
 
+import numpy as np
+
 from odoo.tests import BaseCase, tagged
 
 from odoo.addons.crm_guardian.tools import duplicate_matcher as matcher
@@ -111,3 +113,28 @@ class TestCrmGuardianMatcherBatch(BaseCase):
     def test_no_pairs(self):
         self.assertEqual(matcher.score_pairs([], {}), [])
         self.assertEqual(matcher.score_stored([], {}), [])
+
+    def test_block_pairs(self):
+        """``block_pairs`` gives the pairs of the blocks of 2 to ``cap`` records, each
+        once, lower id first, whatever the order of the rows."""
+        rnd = random.Random(7)
+        # blocks of every size around the cap, and records in several blocks
+        rows = [(key, record) for key in range(40) for record in rnd.sample(range(1, 90), key % 9)]
+        rnd.shuffle(rows)
+        blocks = {}
+        for key, record in rows:
+            blocks.setdefault(key, set()).add(record)
+        expected = {
+            pair
+            for members in blocks.values()
+            if 2 <= len(members) <= 6
+            for pair in itertools.combinations(sorted(members), 2)
+        }
+        keys = np.array([key * 7919 - 10**12 for key, _record in rows], dtype=np.int64)
+        ids = np.array([record for _key, record in rows], dtype=np.int32)
+        lower, higher = matcher.block_pairs(keys, ids, cap=6)
+        pairs = list(zip(lower.tolist(), higher.tolist(), strict=True))
+        self.assertEqual(len(pairs), len(set(pairs)))
+        self.assertEqual(set(pairs), expected)
+        empty = matcher.block_pairs(np.empty(0, np.int64), np.empty(0, np.int32))
+        self.assertEqual([len(column) for column in empty], [0, 0])

@@ -746,6 +746,39 @@ def candidate_pairs(prepared_by_id, cap=BLOCK_CAP):
     return pairs
 
 
+def block_pairs(keys, ids, cap=BLOCK_CAP):
+    """``(lower ids, higher ids)``, two arrays: the distinct pairs of records that share
+    a block of 2 to ``cap`` records, given as arrays of the blocks' ``keys`` (numbers,
+    e.g. a hash of the key) and of the ``ids`` of their records (a row per record and
+    key). Set-based (numpy): the rows sorted by key, then for each distance ``d`` within
+    a block the pairs of rows ``d`` apart (most blocks have two or three records: few
+    rounds touch many rows)."""
+    order = np.argsort(keys)
+    keys, ids = keys[order], ids[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(keys)])
+    kept = (sizes >= 2) & (sizes <= cap)
+    starts, sizes = starts[kept], sizes[kept]
+    # each row of a kept block: its index, its block's size, its position in the block
+    size = np.repeat(sizes, sizes)
+    position = np.arange(len(size)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    row = np.repeat(starts, sizes) + position
+    firsts, seconds = [np.empty(0, ids.dtype)], [np.empty(0, ids.dtype)]
+    distance, live = 1, np.flatnonzero(position + 1 < size)
+    while len(live):
+        firsts.append(ids[row[live]])
+        seconds.append(ids[row[live] + distance])
+        distance += 1
+        live = live[position[live] + distance < size[live]]
+    first, second = np.concatenate(firsts), np.concatenate(seconds)
+    # a record twice in a block (two of its keys with one hash) is no pair
+    first, second = first[first != second], second[first != second]
+    packed = np.unique(
+        (np.minimum(first, second).astype(np.int64) << 32) | np.maximum(first, second)
+    )
+    return (packed >> 32).astype(ids.dtype), (packed & 0xFFFFFFFF).astype(ids.dtype)
+
+
 def group_pairs(pairs, max_size=20):
     """Groups (sorted id lists) of the matched ``pairs`` (``{(a, b): score}``), guarded
     against chaining: every group has a centre that matched each other member directly

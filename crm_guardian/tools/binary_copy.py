@@ -1,0 +1,68 @@
+"""Columns of numbers to and from PostgreSQL in ``COPY``'s binary format, as numpy
+arrays: no Python object per row or value (the scan's blocks phase moves millions of
+``(key hash, id)`` rows; psycopg2 would make a tuple and two ints of each).
+
+Only what the scan needs: columns of ``bigint`` / ``integer`` values and of fixed-width
+text (all values the same number of bytes, e.g. a one-letter tag), never NULL. A row of
+the binary format is its field count (int16), then per field its length (int32) and its
+bytes, big-endian: a fixed-width row, one numpy structured dtype."""
+
+import io
+
+import numpy as np
+
+_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+# the signature, the flags (int32 0: no OIDs) and the header extension's length (int32 0)
+_HEADER = _SIGNATURE + b"\x00" * 8
+_TRAILER = b"\xff\xff"
+
+
+def _row_dtype(dtypes):
+    """The structured dtype of a row whose fields have the numpy ``dtypes`` (``>i8``,
+    ``>i4``, ``S<n>``): field count, then length and value of each field."""
+    fields = [("count", ">i2")]
+    for k, dtype in enumerate(map(np.dtype, dtypes)):
+        fields += [(f"length{k}", ">i4"), (f"value{k}", dtype.newbyteorder(">"))]
+    return np.dtype(fields)
+
+
+def read_columns(cr, query, dtypes):
+    """The result of ``query`` (an ``SQL`` whose columns have the numpy ``dtypes``, in
+    order: ``int64`` for ``bigint``, ``int32`` for ``integer``; no NULL), as one array
+    per column in native byte order."""
+    row = _row_dtype(dtypes)
+    buffer = io.BytesIO()
+    cr.copy_expert(_copy_to(cr, query), buffer)
+    raw = buffer.getbuffer()
+    count = (len(raw) - len(_HEADER) - len(_TRAILER)) // row.itemsize
+    rows = np.frombuffer(raw, row, count=count, offset=len(_HEADER))
+    columns = [rows[f"value{k}"].astype(np.dtype(dtype)) for k, dtype in enumerate(dtypes)]
+    del rows, raw
+    buffer.close()
+    return columns
+
+
+def _copy_to(cr, query):
+    """``COPY (query) TO STDOUT`` in binary, as the text of a statement (``copy_expert``
+    takes no parameters: they are bound by ``mogrify``)."""
+    statement = cr.mogrify(query.code, query.params).decode()
+    return f"COPY ({statement}) TO STDOUT WITH (FORMAT binary)"
+
+
+def write_columns(cr, table, columns):
+    """Append rows to ``table``: ``columns`` is ``[(column name, array)]``, arrays of
+    the same length (``int64``, ``int32``, or fixed-width bytes ``S<n>`` whose values
+    all have ``n`` bytes). One ``COPY``; nothing when the arrays are empty."""
+    names = [name for name, _values in columns]
+    arrays = [np.asarray(values) for _name, values in columns]
+    if not len(arrays[0]):
+        return
+    row = _row_dtype([array.dtype for array in arrays])
+    rows = np.empty(len(arrays[0]), row)
+    rows["count"] = len(arrays)
+    for k, array in enumerate(arrays):
+        rows[f"length{k}"] = array.dtype.itemsize
+        rows[f"value{k}"] = array
+    data = io.BytesIO(_HEADER + rows.tobytes() + _TRAILER)
+    quoted = ", ".join(f'"{name}"' for name in names)
+    cr.copy_expert(f'COPY "{table}" ({quoted}) FROM STDIN WITH (FORMAT binary)', data)
