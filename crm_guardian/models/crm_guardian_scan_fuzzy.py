@@ -550,29 +550,37 @@ class CrmGuardianScan(models.AbstractModel):
     @api.model
     def _fuzzy_store(self, code, normalised):
         """Store the keys and texts of ``normalised`` (``(id, tagged keys, text)``, see
-        :meth:`_fuzzy_normalise`; ``COPY`` in text format: a round trip each). Returns
-        how many records were stored."""
-        keys, values, tag = [], [], KEY_TAGS[code]
-        for record_id, record_keys, text in normalised:
-            suffix = f"\t{record_id}\n"
-            keys.extend(
-                # an email key may hold what COPY must see escaped
-                f"{tag}\t{key.translate(_COPY_ESCAPES) if key[1] == 'e' else key}{suffix}"
-                for key in record_keys
-            )
-            if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-                text = text.translate(_COPY_ESCAPES)
-            values.append(f"{tag}\t{record_id}\t{text}\n")
+        :meth:`_fuzzy_normalise`; ``COPY`` in text format). The keys are streamed: each
+        record is normalised as ``COPY`` reads on, so that PostgreSQL stores a record's
+        keys while the next ones are normalised; the texts follow in a second ``COPY``.
+        Returns how many records were stored."""
+        values, tag = [], KEY_TAGS[code]
+
+        def key_lines():
+            for record_id, record_keys, text in normalised:
+                suffix = f"\t{record_id}\n"
+                if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+                    text = text.translate(_COPY_ESCAPES)
+                values.append(f"{tag}\t{record_id}\t{text}\n")
+                yield "".join(
+                    [
+                        # an email key may hold what COPY must see escaped
+                        f"{tag}\t{key.translate(_COPY_ESCAPES) if key[1] == 'e' else key}{suffix}"
+                        for key in record_keys
+                    ]
+                )
+
         cr = self.env.cr
         # into the check's own child tables (the parents hold no row)
         for model, columns, lines in (
-            ("crm.guardian.duplicate.block", '"check", key, res_id', keys),
-            ("crm.guardian.duplicate.record", '"check", res_id, data', values),
+            ("crm.guardian.duplicate.block", '"check", key, res_id', _LinesFile(key_lines())),
+            ("crm.guardian.duplicate.record", '"check", res_id, data', None),
         ):
             child = self.env[model]._check_child(code, create=False)
             cr.copy_expert(
                 SQL("COPY %s (%s) FROM STDIN", SQL.identifier(child), SQL(columns)).code,
-                io.StringIO("".join(lines)),
+                lines or io.StringIO("".join(values)),
+                size=_LinesFile.SIZE,
             )
         return len(values)
 
@@ -852,3 +860,24 @@ class _Fingerprints(dict):
     def __missing__(self, record_id):
         self[record_id] = matcher.stored_fingerprint(self.texts[record_id])
         return self[record_id]
+
+
+class _LinesFile:
+    """A file of the lines an iterator gives (strings), for ``copy_expert``: each
+    ``read`` takes lines until it has at least the size asked for, so the iterator's
+    work is done while PostgreSQL stores what was sent before."""
+
+    # characters sent at a time (some 2,000 lines of keys)
+    SIZE = 65536
+
+    def __init__(self, lines):
+        self.lines = lines
+
+    def read(self, size=SIZE):
+        chunk, length = [], 0
+        for line in self.lines:
+            chunk.append(line)
+            length += len(line)
+            if length >= size:
+                break
+        return "".join(chunk)
