@@ -767,10 +767,11 @@ class CrmGuardianScan(models.AbstractModel):
         for group in groups:
             for member in group:
                 keys[member] = f"{code}:{group[0]}"
+        # (the rows that hold either: a full pass's pairs were all just inserted)
         cr.execute(
             SQL(
                 "UPDATE crm_guardian_duplicate_pair SET group_key = NULL, regroup = NULL "
-                'WHERE "check" = %s %s',
+                'WHERE "check" = %s %s AND (group_key IS NOT NULL OR regroup IS NOT NULL)',
                 code,
                 within,
             )
