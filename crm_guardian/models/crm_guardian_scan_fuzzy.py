@@ -590,13 +590,13 @@ class CrmGuardianScan(models.AbstractModel):
         the ids stored none of (a crash emptied the table, or keyed before it existed)
         are normalised again (:meth:`_fuzzy_normalise`). The ids are a value the planner
         does not see (a pairs unit's tens of thousands of ids as a literal array: 50-120
-        ms of planning, the same index scan)."""
+        ms of planning, the same index scan), passed as one text."""
         self.env.cr.execute(
             SQL(
                 "SELECT res_id, data FROM crm_guardian_duplicate_record "
                 'WHERE "check" = %s AND res_id = ANY(ARRAY(SELECT unnest(%s::int[])))',
                 KEY_TAGS[code],
-                sorted(ids),
+                binary_copy.int_array(sorted(ids)),
             )
         )
         texts = dict(self.env.cr.fetchall())

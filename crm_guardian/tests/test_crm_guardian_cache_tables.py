@@ -423,3 +423,6 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
             cr, SQL("SELECT big, small FROM guardian_copy_test WHERE FALSE"), ["int64", "int32"]
         )
         self.assertEqual([len(column) for column in nothing], [0, 0])
+        for ids in ([3, -1, 2**31 - 1], []):
+            cr.execute("SELECT %s::int[]", [binary_copy.int_array(ids)])
+            self.assertEqual(cr.fetchone()[0], ids)

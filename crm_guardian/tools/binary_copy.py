@@ -5,7 +5,8 @@ arrays: no Python object per row or value (the scan's blocks phase moves million
 Only what the scan needs: columns of ``bigint`` / ``integer`` values and of fixed-width
 text (all values the same number of bytes, e.g. a one-letter tag), never NULL. A row of
 the binary format is its field count (int16), then per field its length (int32) and its
-bytes, big-endian: a fixed-width row, one numpy structured dtype."""
+bytes, big-endian: a fixed-width row, one numpy structured dtype. And ids for a query
+as one text parameter (:func:`int_array`)."""
 
 import io
 
@@ -66,3 +67,10 @@ def write_columns(cr, table, columns):
     data = io.BytesIO(_HEADER + rows.tobytes() + _TRAILER)
     quoted = ", ".join(f'"{name}"' for name in names)
     cr.copy_expert(f'COPY "{table}" ({quoted}) FROM STDIN WITH (FORMAT binary)', data)
+
+
+def int_array(values):
+    """``values`` (integers) as the text of a PostgreSQL array, to pass as one parameter
+    cast ``::int[]``: psycopg2 adapts a list value by value (0.14 s for 116,000 ids, a
+    pairs unit's lookup; 0.03 s joined here)."""
+    return "{" + ",".join(map(str, values)) + "}"
