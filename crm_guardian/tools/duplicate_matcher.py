@@ -14,6 +14,7 @@ its figures: README, "Fuzzy duplicates".
 
 import functools
 import hashlib
+import itertools
 import re
 import unicodedata
 
@@ -429,10 +430,13 @@ def _matched(pairs, record, columns, fields, threshold):
     pairs = list(pairs)
     if not pairs:
         return []
-    index = {}
-    rows_a = np.fromiter((index.setdefault(a, len(index)) for a, _b in pairs), np.intp, len(pairs))
-    rows_b = np.fromiter((index.setdefault(b, len(index)) for _a, b in pairs), np.intp, len(pairs))
-    bounds = _score_bounds(columns(list(index)), rows_a, rows_b, threshold)
+    # each record once (its row in the columns), and the rows of each pair
+    ids, rows = np.unique(
+        np.fromiter(itertools.chain.from_iterable(pairs), np.int64, 2 * len(pairs)),
+        return_inverse=True,
+    )
+    rows_a, rows_b = rows[0::2], rows[1::2]
+    bounds = _score_bounds(columns(ids.tolist()), rows_a, rows_b, threshold)
     matched = []
     for k in np.flatnonzero(bounds >= threshold - _BOUND_MARGIN).tolist():
         a, b = pairs[k]
