@@ -426,3 +426,42 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
         for ids in ([3, -1, 2**31 - 1], []):
             cr.execute("SELECT %s::int[]", [binary_copy.int_array(ids)])
             self.assertEqual(cr.fetchone()[0], ids)
+
+    def stored_keys(self, record):
+        """The keys the contact check holds of ``record``."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT key FROM crm_guardian_duplicate_block WHERE \"check\" = 'P' AND res_id = %s",
+            [record.id],
+        )
+        return sorted(key for (key,) in self.env.cr.fetchall())
+
+    def test_rescan_replaces_a_changed_records_keys(self):
+        """A same-day rescan replaces the keys of a changed record with those of its
+        new values, and leaves the other records' keys alone."""
+        people = self.duplicate_people()
+        self.forget_scans()
+        self.scan([CONTACT])
+        Scan = self.env["crm.guardian.scan"].sudo()
+
+        def current_keys(record):
+            normalised = Scan._fuzzy_normalise(CONTACT, [("id", "=", record.id)])
+            return sorted(key for _id, keys, _text in normalised for key in keys)
+
+        before = {person.id: self.stored_keys(person) for person in people}
+        self.assertEqual(before[people[0].id], current_keys(people[0]))
+        people[0].write(
+            {"name": "Quillon Abernathy", "street": "5 Wattle Road", "zip": "2600", "city": "Yass"}
+        )
+        self.scan([CONTACT])
+        line = (
+            self.env["crm.guardian.scan.run.line"]
+            .sudo()
+            .search([("check", "=", CONTACT)], order="id desc", limit=1)
+        )
+        self.assertEqual(line.mode, "incremental")
+        after = self.stored_keys(people[0])
+        self.assertEqual(after, current_keys(people[0]))
+        self.assertFalse(set(after) & set(before[people[0].id]))
+        for person in people[1:]:
+            self.assertEqual(self.stored_keys(person), before[person.id], person.name)
