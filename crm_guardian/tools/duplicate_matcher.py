@@ -735,7 +735,8 @@ def _rescaled_all(sims):
 
 def candidate_pairs(prepared_by_id, cap=BLOCK_CAP):
     """``{(id_a, id_b)}`` (``id_a < id_b``) of the records sharing a blocking key, blocks
-    larger than ``cap`` skipped (in memory: the bench; the scan does it in SQL)."""
+    larger than ``cap`` skipped (in memory: the bench; the scan groups its stored keys
+    with :func:`block_pairs`)."""
     blocks = {}
     for record in prepared_by_id.values():
         for key in block_keys(record):
