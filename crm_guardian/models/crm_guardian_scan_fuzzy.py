@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.osv import expression
 from odoo.tools import SQL
 
-from ..tools import binary_copy, cycle_collector
+from ..tools import copy_io, cycle_collector
 from ..tools import duplicate_matcher as matcher
 from .crm_guardian_scan import RATIO_CAP
 
@@ -379,7 +379,7 @@ class CrmGuardianScan(models.AbstractModel):
         # the part's keys as 64-bit hashes (a collision of two keys of millions: two
         # blocks compared as one), grouped in numpy: PostgreSQL's hash aggregate of
         # the text keys with array_agg spilled to disk and took twice as long
-        keys, ids = binary_copy.read_columns(
+        keys, ids = copy_io.read_columns(
             cr,
             SQL(
                 "SELECT hashtextextended(key, 0), res_id FROM crm_guardian_duplicate_block "
@@ -391,7 +391,7 @@ class CrmGuardianScan(models.AbstractModel):
         )
         lower, higher = matcher.block_pairs(keys, ids)
         del keys, ids
-        binary_copy.write_columns(
+        copy_io.write_columns(
             cr,
             "crm_guardian_duplicate_candidate",
             [
@@ -570,19 +570,22 @@ class CrmGuardianScan(models.AbstractModel):
                     ]
                 )
 
-        cr = self.env.cr
-        # into the check's own child tables (the parents hold no row)
-        for model, columns, lines in (
-            ("crm.guardian.duplicate.block", '"check", key, res_id', _LinesFile(key_lines())),
-            ("crm.guardian.duplicate.record", '"check", res_id, data', None),
-        ):
-            child = self.env[model]._check_child(code, create=False)
-            cr.copy_expert(
-                SQL("COPY %s (%s) FROM STDIN", SQL.identifier(child), SQL(columns)).code,
-                lines or io.StringIO("".join(values)),
-                size=_LinesFile.SIZE,
-            )
+        # into the check's own child tables (the parents hold no row): the keys as the
+        # records are normalised, then the texts, all in ``values`` by then
+        block = self.env["crm.guardian.duplicate.block"]._check_child(code, create=False)
+        record = self.env["crm.guardian.duplicate.record"]._check_child(code, create=False)
+        self._fuzzy_copy(block, '"check", key, res_id', copy_io.LinesFile(key_lines()))
+        self._fuzzy_copy(record, '"check", res_id, data', io.StringIO("".join(values)))
         return len(values)
+
+    @api.model
+    def _fuzzy_copy(self, table, columns, lines):
+        """``COPY`` the text-format ``lines`` (a file) into ``columns`` of ``table``."""
+        self.env.cr.copy_expert(
+            SQL("COPY %s (%s) FROM STDIN", SQL.identifier(table), SQL(columns)).code,
+            lines,
+            size=copy_io.LinesFile.SIZE,
+        )
 
     @api.model
     def _fuzzy_texts(self, code, ids):
@@ -596,7 +599,7 @@ class CrmGuardianScan(models.AbstractModel):
                 "SELECT res_id, data FROM crm_guardian_duplicate_record "
                 'WHERE "check" = %s AND res_id = ANY(ARRAY(SELECT unnest(%s::int[])))',
                 KEY_TAGS[code],
-                binary_copy.int_array(sorted(ids)),
+                copy_io.int_array(sorted(ids)),
             )
         )
         texts = dict(self.env.cr.fetchall())
@@ -863,25 +866,3 @@ class _Fingerprints(dict):
     def __missing__(self, record_id):
         self[record_id] = matcher.stored_fingerprint(self.texts[record_id])
         return self[record_id]
-
-
-class _LinesFile:
-    """A file of the lines an iterator gives (strings), for ``copy_expert``: each
-    ``read`` takes lines until it has at least the size asked for, so the iterator's
-    work is done while PostgreSQL stores what was sent before."""
-
-    # characters sent at a time (some 2,000 lines of keys)
-    SIZE = 65536
-
-    def __init__(self, lines):
-        self.lines = lines
-
-    # a file's read, not a model's: no super() to call
-    def read(self, size=SIZE):  # pylint: disable=method-required-super
-        chunk, length = [], 0
-        for line in self.lines:
-            chunk.append(line)
-            length += len(line)
-            if length >= size:
-                break
-        return "".join(chunk)

@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import SQL, sql
 
-from odoo.addons.crm_guardian.tools import binary_copy
+from odoo.addons.crm_guardian.tools import copy_io
 
 from .common import CrmGuardianCommon
 
@@ -400,11 +400,11 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
         big = np.array([-(2**63), -1, 0, 2**63 - 1], dtype=np.int64)
         small = np.array([-(2**31), 7, 0, 2**31 - 1], dtype=np.int32)
         tags = np.array([b"L", b"P", b"C", b"L"], dtype="S1")
-        binary_copy.write_columns(
+        copy_io.write_columns(
             cr, "guardian_copy_test", [("tag", tags), ("big", big), ("small", small)]
         )
         empty = np.empty(0, np.int32)
-        binary_copy.write_columns(
+        copy_io.write_columns(
             cr,
             "guardian_copy_test",
             [("tag", empty.astype("S1")), ("big", empty), ("small", empty)],
@@ -415,16 +415,16 @@ class TestCrmGuardianCacheTables(CrmGuardianCommon):
             [("L", -(2**63), -(2**31)), ("P", -1, 7), ("C", 0, 0), ("L", 2**63 - 1, 2**31 - 1)],
         )
         query = SQL("SELECT big, small FROM guardian_copy_test WHERE tag = %s ORDER BY big", "L")
-        read_big, read_small = binary_copy.read_columns(cr, query, ["int64", "int32"])
+        read_big, read_small = copy_io.read_columns(cr, query, ["int64", "int32"])
         self.assertEqual(read_big.tolist(), [-(2**63), 2**63 - 1])
         self.assertEqual(read_small.tolist(), [-(2**31), 2**31 - 1])
         self.assertEqual(read_big.dtype, np.dtype("int64"))
-        nothing = binary_copy.read_columns(
+        nothing = copy_io.read_columns(
             cr, SQL("SELECT big, small FROM guardian_copy_test WHERE FALSE"), ["int64", "int32"]
         )
         self.assertEqual([len(column) for column in nothing], [0, 0])
         for ids in ([3, -1, 2**31 - 1], []):
-            cr.execute("SELECT %s::int[]", [binary_copy.int_array(ids)])
+            cr.execute("SELECT %s::int[]", [copy_io.int_array(ids)])
             self.assertEqual(cr.fetchone()[0], ids)
 
     def stored_keys(self, record):
