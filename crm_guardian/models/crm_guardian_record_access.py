@@ -7,6 +7,8 @@ from odoo import api, models, tools
 from odoo.osv import expression
 from odoo.tools import SQL
 
+from ..tools.planner import planner_settings
+
 # work_mem of a transaction that searches findings under the access check (see _search)
 ACCESS_WORK_MEM = "64MB"
 # a page (limited search) under the access check first looks for its findings among
@@ -436,30 +438,8 @@ class CrmGuardianRecordAccess(models.AbstractModel):
         10,001st finding, and read all 2.5 million findings of a million leads to
         count none (0.4 s) where the index says it at once."""
         settings = dict(SERIAL_SETTINGS, **(BY_INDEX_SETTINGS if by_index else {}))
-        cr = self.env.cr
-        # the settings in force, then the serial ones (a target list is evaluated in
-        # order: the test of this method checks that the settings come back)
-        cr.execute(
-            SQL(
-                "SELECT %s, %s",
-                SQL(", ").join(SQL("current_setting(%s)", name) for name in settings),
-                SQL(", ").join(
-                    SQL("set_config(%s, %s, true)", name, value) for name, value in settings.items()
-                ),
-            )
-        )
-        before = cr.fetchone()[: len(settings)]
-        rows = self.env.execute_query(query)
-        cr.execute(
-            SQL(
-                "SELECT %s",
-                SQL(", ").join(
-                    SQL("set_config(%s, %s, true)", name, value)
-                    for name, value in zip(settings, before, strict=True)
-                ),
-            )
-        )
-        return rows
+        with planner_settings(self.env.cr, settings):
+            return self.env.execute_query(query)
 
     @api.model
     def _search_per_source(self, domain, models_=None, access=None):

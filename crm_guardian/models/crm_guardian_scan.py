@@ -19,6 +19,8 @@ from odoo.osv import expression
 from odoo.service.server import memory_info
 from odoo.tools import SQL, config, format_date
 
+from ..tools.planner import planner_settings
+
 _logger = logging.getLogger(__name__)
 
 # Risk formula (documented in readme/DESCRIPTION.md):
@@ -35,6 +37,13 @@ SCAN_WORK_MEM = "128MB"
 # Statistics of the merge's temporary table: its size and its key, all the merge joins
 # on (the other columns' statistics cost more than the join they would plan)
 ANALYZE_SCAN_ROWS = "ANALYZE crm_guardian_scan_rows (key)"
+
+# Planner settings of the merge's statements (see _sync_findings): a unit's rows join
+# the findings of its range, which the (check, res_id) index finds; a merge join on the
+# findings' unique key instead read that whole index (2.4 million entries at a million
+# leads: 0.9 s per unit where a hash join takes 0.07 s), estimated cheaper because the
+# rows' keys span a narrow range of it
+SYNC_SETTINGS = {"enable_mergejoin": "off"}
 
 # Findings written by a scan above which it refreshes the table's statistics
 ANALYZE_AFTER_WRITES = 10000
@@ -1309,13 +1318,14 @@ class CrmGuardianScan(models.AbstractModel):
             Finding.invalidate_model()
             return {"updated": 0, "created": 0, "resolved": resolved, "reopened": 0}
         columns = self._fill_scan_rows(vals_list)
-        reopened = self._sync_reopen_candidates(now)
-        counts = {
-            "updated": self._sync_update(check, columns, list(reopened), now, scope),
-            "created": self._sync_insert(check, columns, now, scope),
-            "resolved": self._sync_resolve(check, scope, now),
-            "reopened": len(reopened),
-        }
+        with planner_settings(self.env.cr, SYNC_SETTINGS):
+            reopened = self._sync_reopen_candidates(now)
+            counts = {
+                "updated": self._sync_update(check, columns, list(reopened), now, scope),
+                "created": self._sync_insert(check, columns, now, scope),
+                "resolved": self._sync_resolve(check, scope, now),
+                "reopened": len(reopened),
+            }
         self.env.cr.execute("DROP TABLE crm_guardian_scan_rows")
         Finding.invalidate_model()
         if reopened:

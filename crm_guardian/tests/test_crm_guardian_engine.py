@@ -6,6 +6,8 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
 
+from odoo.addons.crm_guardian.tools.planner import planner_settings
+
 from .common import CrmGuardianCommon
 
 
@@ -139,6 +141,26 @@ class TestCrmGuardianEngine(CrmGuardianCommon):
         self.assertEqual(next_finding.risk_score, 50)
         self.assertEqual(capped_finding.reason, reason, "read the same day: the same text")
         self.assertIn("140 days", reason)
+
+    def test_planner_settings_hold_for_their_block_only(self):
+        """The merge's statements plan without merge joins; the scan's other statements
+        (and the rest of the transaction) keep the settings in force before it, also
+        when the block fails inside a savepoint."""
+        cr = self.env.cr
+        setting = SQL("SELECT current_setting('enable_mergejoin')")
+        cr.execute("SET LOCAL enable_mergejoin = on")
+        with planner_settings(cr, {"enable_mergejoin": "off"}):
+            self.assertEqual(self.env.execute_query(setting), [("off",)])
+        self.assertEqual(self.env.execute_query(setting), [("on",)])
+        with self.assertRaises(ZeroDivisionError), cr.savepoint():
+            with planner_settings(cr, {"enable_mergejoin": "off"}):
+                cr.execute("SELECT 1")
+                raise ZeroDivisionError
+        self.assertEqual(self.env.execute_query(setting), [("on",)])
+        lead = self.create_stale_lead(20)
+        self.assertEqual(self.scan(["stale_lead"])["stale_lead"]["created"], 1)
+        self.assertTrue(self.open_finding("stale_lead", lead))
+        self.assertEqual(self.env.execute_query(setting), [("on",)])
 
     def test_idempotent_rescan_and_auto_resolve(self):
         lead = self.create_stale_lead(20)
