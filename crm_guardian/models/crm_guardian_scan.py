@@ -742,10 +742,9 @@ class CrmGuardianScan(models.AbstractModel):
                 "pass_started": self.env.cr.now(),
                 "max_id": max_id,
                 "cursor_id": 0,
-                # an incremental range unit reads the changed records of its range only:
-                # its first range is the largest (each unit has its fixed costs); the
-                # next ones adapt to its speed (a fuzzy check counts changed records)
-                "chunk_size": MAX_CHUNK if since and not definition.get("fuzzy") else 0,
+                # the first unit's size (a full pass: source records; an incremental
+                # one: changed records), the next ones adapt to its speed
+                "chunk_size": 0,
             }
         )
 
@@ -762,11 +761,13 @@ class CrmGuardianScan(models.AbstractModel):
         code, now = line.check, line.run_id.scan_date
         definition = self._get_checks()[code]
         grouped = bool(definition.get("group_field"))
-        low, high, read = line.cursor_id, None, 0
-        if not grouped:
+        low, high, read, changed_ids = line.cursor_id, None, 0, None
+        if not grouped and line.since:
+            high, changed_ids = self._next_changed(code, line.since, low, line.chunk_size)
+        elif not grouped:
             high, read = self._next_range(definition["model"], low, line.chunk_size)
         restriction, scope, changed = self._unit_restriction(
-            code, line.since, low, high, grouped, now.date()
+            code, line.since, low, high, grouped, now.date(), changed_ids
         )
         if changed is not None:
             read = changed
@@ -856,13 +857,14 @@ class CrmGuardianScan(models.AbstractModel):
         return int(max(MIN_CHUNK, min(MAX_CHUNK, wanted, chunk * 2)))
 
     @api.model
-    def _unit_restriction(self, code, since, low, high, grouped, today):
+    def _unit_restriction(self, code, since, low, high, grouped, today, changed_ids=None):
         """``(domains, scope, changed)``: the domains restricting a unit's rules, the SQL
         condition (on finding ``f``) of the findings its sync may resolve, and for an
         incremental pass the number of changed records read (else None). A range
-        unit: its id range; an incremental one: the changed records of the range
-        (:meth:`_incremental_domain`); a duplicate check's: the groups to regroup
-        (:meth:`_incremental_group_domain`, on day ``today``)."""
+        unit: its id range; an incremental one: ``changed_ids``, the changed records
+        of its range (:meth:`_next_changed`), and the findings of these; a duplicate
+        check's: the groups to regroup (:meth:`_incremental_group_domain`, on day
+        ``today``)."""
         if grouped:
             if not since:
                 return [], None, None
@@ -871,8 +873,8 @@ class CrmGuardianScan(models.AbstractModel):
         range_sql = self._range_sql("f", low, high)
         if not since:
             return [id_range], range_sql, None
-        domain, scope, changed = self._incremental_domain(code, id_range, since)
-        return [id_range, domain], SQL("(%s AND %s)", range_sql, scope), changed
+        scope = SQL("(%s AND f.res_id = ANY(%s))", range_sql, changed_ids)
+        return [id_range, [("id", "in", changed_ids)]], scope, len(changed_ids)
 
     @api.model
     def _range_sql(self, alias, low, high):
@@ -960,21 +962,29 @@ class CrmGuardianScan(models.AbstractModel):
         return last - INCREMENTAL_MARGIN
 
     @api.model
-    def _incremental_domain(self, code, id_range, since):
-        """The records of ``id_range`` that may have changed since ``since``
-        (:meth:`_changed_domain`). An unchanged record cannot newly match on the same
-        day: thresholds count whole days (see ``_day_cutoff``), and the first scan of a
-        day is full. Unchanged records keep their standing findings as they are: same
-        day, same data, same values; a deleted record's were resolved when it was
-        deleted (mail.thread ``unlink``). Returns the domain, the scope of findings the
-        sync may resolve (those of the changed records) and their number.
-        """
-        Model = self.env[self._get_checks()[code]["model"]]
-        changed_ids = self._changed_ids(
-            Model._name, expression.AND([id_range, self._changed_domain(code, since)])
+    def _next_changed(self, code, since, low, line_chunk=0):
+        """``(high, changed_ids)``: the next ``chunk`` records after ``low``, in id order,
+        that may have changed since ``since`` (:meth:`_changed_domain`), however far
+        apart (one query that stops at the last of them: a rescan after 1 % of a
+        million leads is one unit, not one per range of source records, each reading
+        the chatter again); ``high`` is the last of them, None when fewer remain (the
+        last unit, open-ended as :meth:`_next_range`'s).
+
+        An unchanged record cannot newly match on the same day: thresholds count
+        whole days (see ``_day_cutoff``), and the first scan of a day is full.
+        Unchanged records keep their standing findings as they are: same day, same
+        data, same values; a deleted record's were resolved when it was deleted
+        (mail.thread ``unlink``)."""
+        chunk = self._chunk_size(line_chunk)
+        Model = self.env[self._get_checks()[code]["model"]].with_context(active_test=False)
+        changed_ids = list(
+            Model._search(
+                expression.AND([[("id", ">", low)], self._changed_domain(code, since)]),
+                order="id",
+                limit=chunk,
+            )
         )
-        scope = SQL("f.res_id = ANY(%s)", sorted(changed_ids))
-        return [("id", "in", changed_ids)], scope, len(changed_ids)
+        return (changed_ids[-1] if len(changed_ids) == chunk else None), changed_ids
 
     @api.model
     def _changed_ids(self, model, domain):

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo.tests import new_test_user, tagged
 
-from odoo.addons.crm_guardian.models.crm_guardian_scan import DEFAULT_CHUNK, MAX_CHUNK
+from odoo.addons.crm_guardian.models.crm_guardian_scan import DEFAULT_CHUNK
 
 from .common import CrmGuardianCommon
 
@@ -194,18 +194,43 @@ class TestCrmGuardianScanIncremental(CrmGuardianCommon):
         self.assertFalse(self.since(), "two steps: always a full pass")
         self.assertFalse(self.scanner._rule_relations("stale_lead", self.rule), "not watchable")
 
-    def test_incremental_pass_reads_in_the_largest_ranges(self):
-        """A rescan's range unit reads only the changed records of its range: it starts
-        with the largest range (fewer units, each with its fixed costs), where a full
-        pass starts small and grows with its speed."""
+    def test_incremental_pass_reads_the_next_changed_records(self):
+        """A rescan's unit reads the next changed records however far apart in id order
+        (a few changes among many records: one unit), as many per unit as its size
+        allows (a full pass counts source records, a rescan changed ones), and finds
+        what a rescan in one unit finds."""
         Line = self.env["crm.guardian.scan.run.line"].sudo()
 
         def stale_line():
             return Line.search([("check", "=", "stale_lead")], order="id desc", limit=1)
 
+        days = self.rule.threshold + 1
+        leads = self.env["crm.lead"].concat(
+            *(self.create_stale_lead(days, name=f"CG chunk {i}") for i in range(6))
+        )
         self.scanner._scan(checks=["stale_lead"], now=self.now)
         self.assertEqual(stale_line().mode, "full")
         self.assertLessEqual(stale_line().chunk_size, 2 * DEFAULT_CHUNK)
-        self.scanner._scan(checks=["stale_lead"], now=self.now)
+        every_lead = self.env["crm.lead"].with_context(active_test=False).search([])
+        self.backdate_writes(every_lead)
+        # the first and the last lead changed: no longer stale / still stale
+        leads[0].write({"date_last_stage_update": self.now})
+        leads[5].write({"description": "still waiting"})
+        result = self.scanner._scan(checks=["stale_lead"], now=self.now)["stale_lead"]
         self.assertEqual(stale_line().mode, "incremental")
-        self.assertEqual(stale_line().chunk_size, MAX_CHUNK)
+        self.assertEqual(stale_line().units, 1, "two changed records, far apart: one unit")
+        self.assertEqual(stale_line().records_read, 2)
+        self.assertEqual((result["created"], result["resolved"]), (0, 1))
+        self.assertFalse(self.open_finding("stale_lead", leads[0]))
+        # one changed record per unit: a unit per changed record, and a last one
+        # (open-ended) that finds none; the same findings
+        self.backdate_writes(every_lead)
+        leads[0].write({"date_last_stage_update": self.ago(days)})
+        leads[2].write({"date_last_stage_update": self.now})
+        self.scanner.with_context(guardian_scan_chunk=1)._scan(checks=["stale_lead"], now=self.now)
+        self.assertEqual(stale_line().mode, "incremental")
+        self.assertEqual((stale_line().units, stale_line().records_read), (3, 2))
+        self.assertTrue(self.open_finding("stale_lead", leads[0]), "stale again")
+        self.assertFalse(self.open_finding("stale_lead", leads[2]))
+        for lead in leads[1] | leads[3] | leads[4] | leads[5]:
+            self.assertTrue(self.open_finding("stale_lead", lead), lead.name)
