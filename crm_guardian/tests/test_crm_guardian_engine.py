@@ -143,9 +143,9 @@ class TestCrmGuardianEngine(CrmGuardianCommon):
         self.assertIn("140 days", reason)
 
     def test_planner_settings_hold_for_their_block_only(self):
-        """The merge's statements plan without merge joins; the scan's other statements
-        (and the rest of the transaction) keep the settings in force before it, also
-        when the block fails inside a savepoint."""
+        """Planner settings (the merge's: no merge joins) hold inside their block only:
+        the statements after it get the settings in force before it back, also when the
+        block fails inside a savepoint, and a scan leaves them as it found them."""
         cr = self.env.cr
         setting = SQL("SELECT current_setting('enable_mergejoin')")
         cr.execute("SET LOCAL enable_mergejoin = on")
