@@ -1327,6 +1327,14 @@ class CrmGuardianScan(models.AbstractModel):
             resolved = self._sync_resolve(check, scope, now, against_rows=False)
             Finding.invalidate_model()
             return {"updated": 0, "created": 0, "resolved": resolved, "reopened": 0}
+        if isinstance(vals_list, SQL) and not self._any_standing(check, scope):
+            # no finding of the check in scope, in any state (a first scan): every row
+            # is new, inserted straight from the check's query (no merge table)
+            self.env.flush_all()  # the query reads the tables, as execute_query would
+            columns = self._sql_columns(SCANNED_FIELDS)
+            created = self._sync_insert(check, columns, now, scope, rows=vals_list)
+            Finding.invalidate_model()
+            return {"updated": 0, "created": created, "resolved": 0, "reopened": 0}
         columns = self._fill_scan_rows(vals_list)
         with planner_settings(self.env.cr, SYNC_SETTINGS):
             reopened = self._sync_reopen_candidates(now)
@@ -1430,12 +1438,27 @@ class CrmGuardianScan(models.AbstractModel):
         return self.env.cr.rowcount
 
     @api.model
-    def _sync_insert(self, check, columns, now, scope=None):
+    def _any_standing(self, check, scope):
+        """Whether a finding of ``check`` in ``scope`` exists, in any state (a resolved
+        one found again is re-opened by the merge, not created)."""
+        self.env.cr.execute(
+            SQL(
+                'SELECT EXISTS (SELECT 1 FROM crm_guardian_finding f WHERE f."check" = %s %s)',
+                check,
+                SQL("AND %s", scope) if scope is not None else SQL(),
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _sync_insert(self, check, columns, now, scope=None, rows=None):
         """Create the findings of the rows whose key is new (the ORM's defaults for the
-        other columns); returns the count. The rows' keys are looked up among the
-        findings of ``check`` in ``scope`` (the rows' records are in it): PostgreSQL 15
-        hashes the inner side of an anti-join, every finding of the table otherwise,
-        once per unit."""
+        other columns); returns the count. ``rows``: the check's query (``key`` and
+        ``columns``) when no finding of ``check`` stands in ``scope``: all are new.
+        Otherwise the merge table's rows, whose keys are looked up among the findings
+        of ``check`` in ``scope`` (the rows' records are in it): PostgreSQL 15 hashes
+        the inner side of an anti-join, every finding of the table otherwise, once per
+        unit."""
         Finding = self.env["crm.guardian.finding"]
         defaults = {
             fname: value
@@ -1443,19 +1466,11 @@ class CrmGuardianScan(models.AbstractModel):
             if fname not in dict(columns) and not Finding._fields[fname].type.endswith("2many")
         }
         default_columns = self._sql_columns(defaults)
-        # the new keys, found before the INSERT (an anti-join inside it may be planned
-        # on a still empty table as a nested loop rereading the rows the INSERT adds:
-        # quadratic, hours at a million findings); the unique key still guards
-        self.env.cr.execute(
-            SQL(
-                """CREATE TEMPORARY TABLE crm_guardian_scan_new ON COMMIT DROP AS
-                   SELECT t.key FROM crm_guardian_scan_rows t
-                    WHERE NOT EXISTS (SELECT 1 FROM crm_guardian_finding f
-                                       WHERE f.key = t.key AND f."check" = %s %s)""",
-                check,
-                SQL("AND %s", scope) if scope is not None else SQL(),
-            )
-        )
+        if rows is None:
+            self._create_new_keys(check, scope)
+            source = SQL("crm_guardian_scan_rows t JOIN crm_guardian_scan_new n ON n.key = t.key")
+        else:
+            source = SQL("(%s) t", rows)
         names = [SQL.identifier(fname) for fname, _type in columns]
         self.env.cr.execute(
             SQL(
@@ -1464,7 +1479,7 @@ class CrmGuardianScan(models.AbstractModel):
                            create_uid, create_date, write_uid, write_date)
                    SELECT t.key, %(values)s, %(default_values)s
                           NULL, %(now)s, NULL, %(now)s
-                     FROM crm_guardian_scan_rows t JOIN crm_guardian_scan_new n ON n.key = t.key
+                     FROM %(source)s
                        ON CONFLICT (key) DO NOTHING""",
                 names=SQL(", ").join(names),
                 values=SQL(", ").join(SQL("t.%s", name) for name in names),
@@ -1475,12 +1490,32 @@ class CrmGuardianScan(models.AbstractModel):
                     SQL("%s::%s, ", self._sql_value(defaults[fname]), SQL(column_type))
                     for fname, column_type in default_columns
                 ),
+                source=source,
                 now=now,
             )
         )
         created = self.env.cr.rowcount
-        self.env.cr.execute("DROP TABLE crm_guardian_scan_new")
+        if rows is None:
+            self.env.cr.execute("DROP TABLE crm_guardian_scan_new")
         return created
+
+    @api.model
+    def _create_new_keys(self, check, scope):
+        """The temporary table ``crm_guardian_scan_new`` of the merge table's keys that
+        no finding of ``check`` in ``scope`` has, found before the ``INSERT`` (an
+        anti-join inside it may be planned on a still empty table as a nested loop
+        rereading the rows the INSERT adds: quadratic, hours at a million findings);
+        the unique key still guards."""
+        self.env.cr.execute(
+            SQL(
+                """CREATE TEMPORARY TABLE crm_guardian_scan_new ON COMMIT DROP AS
+                   SELECT t.key FROM crm_guardian_scan_rows t
+                    WHERE NOT EXISTS (SELECT 1 FROM crm_guardian_finding f
+                                       WHERE f.key = t.key AND f."check" = %s %s)""",
+                check,
+                SQL("AND %s", scope) if scope is not None else SQL(),
+            )
+        )
 
     @api.model
     def _sync_resolve(self, check, scope, now, against_rows=True):
