@@ -1303,7 +1303,10 @@ class CrmGuardianScan(models.AbstractModel):
         columns differ), ``INSERT`` of the new ones (``ON CONFLICT (key) DO NOTHING``:
         never twice), resolution of the standing findings of ``check`` in ``scope``
         whose key was not scanned (no rows at all, e.g. a rescan's changed records
-        that no longer match: no merge table, only that resolution). Invariants: no
+        that no longer match: no merge table, only that resolution). When no finding
+        of ``check`` stands in ``scope``, in any state (a first scan), the rows of an
+        ``SQL`` query are all new: inserted straight from it, no merge table (a
+        resolved finding in scope takes the merge, which re-opens it). Invariants: no
         ORM computes or constraints run (stored computes of the finding are filled by
         the checks: ``high_risk``), no mail tracking; created/updated by NULL (the
         scan: a user id would cost a foreign-key check per finding); the ORM cache of

@@ -164,6 +164,9 @@ class TestCrmGuardianEngine(CrmGuardianCommon):
 
     def test_idempotent_rescan_and_auto_resolve(self):
         lead = self.create_stale_lead(20)
+        scanner = self.env["crm.guardian.scan"].sudo()
+        only_lead = SQL("f.res_id = %s", lead.id)
+        self.assertFalse(scanner._any_standing("stale_lead", only_lead), "first scan: direct")
         first = self.scan(["stale_lead"])
         self.assertEqual(first["stale_lead"]["created"] >= 1, True)
         finding = self.open_finding("stale_lead", lead)
@@ -183,6 +186,8 @@ class TestCrmGuardianEngine(CrmGuardianCommon):
         self.scan(["stale_lead"])
         self.assertEqual(finding.state, "resolved")
         self.assertTrue(finding.resolved_date)
+        # a resolved finding stands: its record's next match goes through the merge
+        self.assertTrue(scanner._any_standing("stale_lead", only_lead))
         # back in an open stage and stale again: the same finding reopens
         lead.write({"stage_id": self.stage_new.id})
         lead.write({"date_last_stage_update": self.ago(20)})
