@@ -13,10 +13,13 @@ from ..tools import duplicate_matcher as matcher
 from .crm_guardian_scan import RATIO_CAP
 
 # The fuzzy duplicate checks: {code: (model, base domain, company names, columns)}.
-# Columns map the matcher's keys to fields (``_fetch_rows``).
+# Columns map the values a record is normalised from to fields (``_rows_sql``), in the
+# order ``_normalised`` reads them: the contact's name, the company's (a lead's, when
+# it has a contact name too; none for a partner), the address, email and phones.
 _PARTNER_COLUMNS = {
     "id": "id",
-    "name": "name",
+    "contact": "name",
+    "company": lambda _query: SQL("NULL"),
     "street": "street",
     "street2": "street2",
     "zip": "zip",
@@ -411,15 +414,19 @@ class CrmGuardianScan(models.AbstractModel):
         pair found in several blocks is deduplicated here. Returns ``(done, counters)``."""
         code, cr = line.check, self.env.cr
         high, _count = self._next_range(FUZZY_CHECKS[code][0], line.cursor_id, line.chunk_size)
-        cr.execute(
+        lower, higher = copy_io.read_columns(
+            cr,
             SQL(
                 "SELECT res_id, res_id_b FROM crm_guardian_duplicate_candidate "
                 "WHERE res_id_b > %s %s",
                 line.cursor_id,
                 SQL("AND res_id_b <= %s", high) if high else SQL(),
-            )
+            ),
+            ["int32", "int32"],
         )
-        candidates = set(cr.fetchall())
+        # a pair found in several blocks of different parts was stored once per part
+        packed = np.unique((lower.astype(np.int64) << 32) | higher)
+        candidates = np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1)
         cr.execute(
             SQL(
                 "SELECT res_id, data FROM crm_guardian_duplicate_record "
@@ -510,7 +517,10 @@ class CrmGuardianScan(models.AbstractModel):
         tens of thousands of prepared records alive at once cost the cycle collector
         more than normalising them."""
         model, _base, company, columns = FUZZY_CHECKS[code]
-        rows = self.with_context(active_test=False)._fetch_rows(model, domain, columns)
+        # rows as tuples, no dict per record (see _normalised for their columns)
+        rows = self.env.execute_query(
+            self.with_context(active_test=False)._rows_sql(model, domain, columns)
+        )
         return (_normalised(row, company, KEY_TAGS[code]) for row in rows)
 
     @api.model
@@ -611,15 +621,15 @@ class CrmGuardianScan(models.AbstractModel):
 
     @api.model
     def _fuzzy_candidates(self, code, normalised):
-        """``{(a, b)}`` (``a < b``): the records of ``normalised`` (see
-        :meth:`_fuzzy_normalise`) and those sharing one of their blocks of at most
-        ``matcher.BLOCK_CAP`` records (a rescan: a full pass finds its candidates by
-        grouping all keys). One query: the members of the small blocks among the
+        """The pairs ``(a, b)`` (``a < b``, an array of two columns) of the records of
+        ``normalised`` (see :meth:`_fuzzy_normalise`) and those sharing one of their
+        blocks of at most ``matcher.BLOCK_CAP`` records (a rescan: a full pass finds
+        its candidates by grouping all keys). One query: the members of the small blocks among the
         records' keys, through the check's key index."""
         keys = {key for _record_id, record_keys, _text in normalised for key in record_keys}
         mine = {record_id for record_id, _keys, _text in normalised}
         if not keys:
-            return set()
+            return matcher.pair_array([])
         self.env.cr.execute(
             SQL(
                 """SELECT array_agg(res_id) FROM crm_guardian_duplicate_block
@@ -638,42 +648,57 @@ class CrmGuardianScan(models.AbstractModel):
                 for other in members:
                     if other != record_id:
                         pairs.add((other, record_id) if other < record_id else (record_id, other))
-        return pairs
+        return matcher.pair_array(sorted(pairs))
 
     @api.model
     def _fuzzy_store_pairs(self, code, rule, candidates, texts):
-        """Score the candidate pairs (``matcher.score_stored``, from ``texts``:
-        ``{id: text}`` of ``matcher.dumps``, the other records' from their stored
-        texts) and store those at or above the rule's threshold, but the pairs marked
-        as not duplicates whose records kept their compared values (fingerprints of
-        the records that need one only: those of a mark or a match)."""
-        if not candidates:
+        """Score the candidate pairs (``candidates``: an array of two columns, lower id
+        first, each pair once; ``matcher.score_stored``, from ``texts``: ``{id: text}``
+        of ``matcher.dumps``, the other records' from their stored texts) and store
+        those at or above the rule's threshold, but the pairs marked as not duplicates
+        whose records kept their compared values (fingerprints of the records that need
+        one only: those of a mark or a match)."""
+        if not len(candidates):
             return
         # scored from their stored texts (matcher.score_stored loads only the few
         # pairs its bound does not rule out)
         texts = dict(texts)
-        missing = {i for pair in candidates for i in pair} - texts.keys()
-        if missing:
-            texts.update(self._fuzzy_texts(code, missing))
+        ids = np.unique(candidates)
+        missing = ids[~np.isin(ids, np.fromiter(texts, np.int64, len(texts)))]
+        if len(missing):
+            texts.update(self._fuzzy_texts(code, missing.tolist()))
+            # a record without a stored text (deleted meanwhile) is compared with none
+            known = np.fromiter(texts, np.int64, len(texts))
+            candidates = candidates[np.isin(candidates, known).all(axis=1)]
+        if not len(candidates):
+            return
         prints = _Fingerprints(texts)
-        # a pair marked as not duplicates is stored lower id first, as candidates are
-        excluded = self._fuzzy_exclusions(FUZZY_CHECKS[code][0], candidates)
-        pairs = [
-            pair
-            for pair in candidates
-            if pair[0] in texts
-            and pair[1] in texts
-            and (pair not in excluded or excluded[pair] != (prints[pair[0]], prints[pair[1]]))
-        ]
+        candidates = self._fuzzy_without_exclusions(code, candidates, prints)
         threshold = rule._match_threshold()
         rows = [
             (a, b, round(score, 4), _facts(sims), prints[a], prints[b])
             for a, b, score, sims in matcher.score_stored(
-                pairs, texts, rule._match_fields(), threshold
+                candidates, texts, rule._match_fields(), threshold
             )
         ]
         if rows:
             self._fuzzy_insert_pairs(code, threshold, rows)
+
+    @api.model
+    def _fuzzy_without_exclusions(self, code, candidates, prints):
+        """``candidates`` (see :meth:`_fuzzy_store_pairs`) but the pairs marked as not
+        duplicates whose two records kept the fingerprint (``prints``) they had then."""
+        excluded = self._fuzzy_exclusions(FUZZY_CHECKS[code][0], candidates)
+        if not excluded:
+            return candidates
+        # a pair marked as not duplicates is stored lower id first, as candidates are
+        packed = (candidates[:, 0] << 32) | candidates[:, 1]
+        marks = np.fromiter(((a << 32) | b for a, b in excluded), np.int64, len(excluded))
+        keep = np.ones(len(candidates), dtype=bool)
+        for k in np.flatnonzero(np.isin(packed, marks)).tolist():
+            a, b = candidates[k].tolist()
+            keep[k] = excluded[a, b] != (prints[a], prints[b])
+        return candidates[keep]
 
     @api.model
     def _fuzzy_insert_pairs(self, code, threshold, rows):
@@ -705,12 +730,11 @@ class CrmGuardianScan(models.AbstractModel):
     @api.model
     def _fuzzy_exclusions(self, model, candidates):
         """``{(a, b): (fingerprint a, fingerprint b)}`` of the pairs marked as not
-        duplicates, at least those among ``candidates`` (``(a, b)``, lower id first, as
-        the marks are stored): the marks within the bounds of the candidates' ids, one
+        duplicates, at least those among ``candidates`` (an array of two columns, lower
+        id first, as the marks are stored): the marks within the bounds of the candidates' ids, one
         range of the marks' unique index (a pairs unit's higher ids are one id range;
         an array of its tens of thousands of ids cost more than the lookup)."""
-        lows = [a for a, _b in candidates]
-        highs = [b for _a, b in candidates]
+        lows, highs = candidates[:, 0], candidates[:, 1]
         self.env.cr.execute(
             SQL(
                 """SELECT res_id_a, res_id_b, fingerprint_a, fingerprint_b
@@ -718,10 +742,10 @@ class CrmGuardianScan(models.AbstractModel):
                     WHERE res_model = %s AND res_id_a BETWEEN %s AND %s
                       AND res_id_b BETWEEN %s AND %s""",
                 model,
-                min(lows),
-                max(lows),
-                min(highs),
-                max(highs),
+                int(lows.min()),
+                int(lows.max()),
+                int(highs.min()),
+                int(highs.max()),
             )
         )
         return {(a, b): (fa, fb) for a, b, fa, fb in self.env.cr.fetchall()}
@@ -841,13 +865,18 @@ class CrmGuardianScan(models.AbstractModel):
 
 
 def _normalised(row, company, tag):
-    """``(id, tagged keys, text)`` of a fuzzy check's row (see ``_fuzzy_normalise``)."""
-    row["phone"] = row["phone"] or row.pop("mobile", None)
-    if "contact" in row:
-        row["name"] = row["contact"] or row["company"]
-        row["company"] = row["company"] if row["contact"] else None
-    record = matcher.prepare(row, company)
-    return row["id"], [tag + key for key in matcher.block_keys(record)], matcher.dumps(record)
+    """``(id, tagged keys, text)`` of a fuzzy check's row (see ``_fuzzy_normalise``): a
+    tuple of the values of its columns (``FUZZY_CHECKS``). A lead without a contact
+    name is compared by its company's name, as a company; a record without a phone by
+    its mobile."""
+    record_id, contact, company_name, street, street2, zip_, city, country, email, phone, mobile = (
+        row
+    )
+    name, company_name = (contact, company_name) if contact else (company_name, None)
+    values = matcher.normalise(
+        name, company_name, street, street2, zip_, city, country, email, phone or mobile, company
+    )
+    return record_id, matcher.stored_keys(values, tag), matcher.stored_line(values)
 
 
 def _facts(sims):

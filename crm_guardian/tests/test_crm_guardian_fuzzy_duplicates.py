@@ -396,6 +396,18 @@ class TestCrmGuardianFuzzyDuplicates(CrmGuardianCommon):
             self.assertEqual(
                 matcher.stored_fingerprint(matcher.dumps(prepared)), matcher.fingerprint(prepared)
             )
+            # the scan's keys phase: the values as a tuple, no prepared dict
+            get = record.get
+            values = matcher.normalise(
+                *(get(key) for key in ("name", "company", "street", "street2", "zip", "city")),
+                *(get(key) for key in ("country_id", "email", "phone")),
+                record["id"] == 1,
+            )
+            self.assertEqual(matcher.stored_line(values), matcher.dumps(prepared))
+            self.assertEqual(
+                matcher.stored_keys(values, "T"),
+                {f"T{key}" for key in matcher.block_keys(prepared)},
+            )
         # and through the database: a pair scored from stored values as from the records
         first = self.person("Zoë Müller", "12 Baker Street", "2000", "Sydney")
         second = self.person("Zoe Mueller", "12 Baker St", "2000", "Sydney")

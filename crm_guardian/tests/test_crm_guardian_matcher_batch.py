@@ -113,6 +113,60 @@ class TestCrmGuardianMatcherBatch(BaseCase):
     def test_no_pairs(self):
         self.assertEqual(matcher.score_pairs([], {}), [])
         self.assertEqual(matcher.score_stored([], {}), [])
+        self.assertEqual(matcher.score_stored(np.empty((0, 2), np.int64), {}), [])
+
+    def test_pairs_as_array(self):
+        """Pairs given as an array of two columns score as the same pairs as tuples."""
+        records = [
+            self.record(i, name, street="12 Baker Street") for i, name in enumerate(NAMES, 1)
+        ]
+        prepared = {r["id"]: matcher.prepare(r) for r in records}
+        pairs = list(itertools.combinations(sorted(prepared), 2))
+        self.assertEqual(
+            matcher.score_pairs(np.array(pairs), prepared, threshold=0.5),
+            matcher.score_pairs(pairs, prepared, threshold=0.5),
+        )
+
+    def test_block_keys(self):
+        """A record's keys: each name token's prefix with the zip and with the city
+        (the shorter tokens' with the longest's initial too: a given name by city
+        blocks namesakes), the name's two prefixes, the street's word with its number
+        and the zip's first digits, email, phone."""
+        record = matcher.prepare(
+            {
+                "id": 1,
+                "name": "John Smithson",
+                "street": "12 Baker St",
+                "zip": "2000",
+                "city": "Sydney",
+                "email": "JS@Example.com",
+                "phone": "+61 2 9999 1234",
+            }
+        )
+        self.assertEqual(
+            matcher.block_keys(record),
+            {
+                "njoh|2000",
+                "nsmi|2000",
+                "csmit|syd",
+                "cjohn|syd|s",
+                "pjohn|smit",
+                "sbaker|12|20",
+                "ejs@example.com",
+                "t299991234",
+            },
+        )
+        # a namesake of the given name in the same city, elsewhere: no key in common
+        namesake = matcher.prepare(
+            {
+                "id": 2,
+                "name": "John Nguyen",
+                "street": "7 Queen St",
+                "zip": "2010",
+                "city": "Sydney",
+            }
+        )
+        self.assertFalse(matcher.block_keys(record) & matcher.block_keys(namesake))
 
     def test_block_pairs(self):
         """``block_pairs`` gives the pairs of the blocks of 2 to ``cap`` records, each
