@@ -784,40 +784,47 @@ class CrmGuardianScan(models.AbstractModel):
             )
         )
         edges = {(a, b): score for a, b, score in cr.fetchall()}
-        ids = sorted({i for pair in edges for i in pair})
-        alive = set(
-            self.env[model]
-            .with_context(active_test=False)
-            ._search(expression.AND([domain, [("id", "in", ids)]]))
-        )
+        alive = self._fuzzy_alive(model, domain, {i for pair in edges for i in pair})
         edges = {pair: score for pair, score in edges.items() if set(pair) <= alive}
         groups, kept = matcher.group_pairs(edges, rule.threshold or 20)
-        keys = {}
-        for group in groups:
-            for member in group:
-                keys[member] = f"{code}:{group[0]}"
-        # (the rows that hold either: a full pass's pairs were all just inserted)
+        first = {member: group[0] for group in groups for member in group}
+        # each pair of the scope: its group's key, or none (one statement: only the
+        # rows whose key or flag changes are written)
         cr.execute(
             SQL(
-                "UPDATE crm_guardian_duplicate_pair SET group_key = NULL, regroup = NULL "
-                'WHERE "check" = %s %s AND (group_key IS NOT NULL OR regroup IS NOT NULL)',
-                code,
-                within,
+                """UPDATE crm_guardian_duplicate_pair p
+                      SET group_key = t.key, regroup = NULL
+                     FROM (SELECT q.id, %(code)s || ':' || k.first AS key
+                             FROM crm_guardian_duplicate_pair q
+                             LEFT JOIN unnest(%(a)s::int[], %(b)s::int[], %(first)s::int[])
+                                       AS k(a, b, first)
+                                    ON k.a = q.res_id AND k.b = q.res_id_b
+                            WHERE q."check" = %(code)s %(within)s) t
+                    WHERE p.id = t.id
+                      AND (p.group_key IS DISTINCT FROM t.key OR p.regroup IS NOT NULL)""",
+                code=code,
+                a=copy_io.int_array([a for a, _b in kept]),
+                b=copy_io.int_array([b for _a, b in kept]),
+                first=copy_io.int_array([first[a] for a, _b in kept]),
+                within=within,
             )
         )
-        if kept:
-            cr.execute(
-                SQL(
-                    """UPDATE crm_guardian_duplicate_pair p SET group_key = t.key
-                         FROM unnest(%s::int[], %s::int[], %s::varchar[]) AS t(a, b, key)
-                        WHERE p."check" = %s AND p.res_id = t.a AND p.res_id_b = t.b""",
-                    [a for a, _b in kept],
-                    [b for _a, b in kept],
-                    [keys[a] for a, _b in kept],
-                    code,
-                )
-            )
         return self._fuzzy_group_vals(code, model, groups, kept, rule, now)
+
+    @api.model
+    def _fuzzy_alive(self, model, domain, ids):
+        """The ids among ``ids`` of the records of ``model`` that match ``domain``
+        (archived ones too if it says so). The ids are one array value: a literal list
+        of tens of thousands of them is slow to adapt and to plan."""
+        query = self.env[model].with_context(active_test=False)._search(domain)
+        query.add_where(
+            SQL(
+                "%s = ANY(%s::int[])",
+                SQL.identifier(query.table, "id"),
+                copy_io.int_array(sorted(ids)),
+            )
+        )
+        return {record_id for (record_id,) in self.env.execute_query(query.select())}
 
     @api.model
     def _fuzzy_group_vals(self, code, model, groups, kept, rule, now):
