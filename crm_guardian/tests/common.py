@@ -23,6 +23,9 @@ class CrmGuardianCommon(TransactionCase):
                 mail_create_nosubscribe=True,
                 mail_notrack=True,
                 no_reset_password=True,
+                # "today" of the findings' ages is the day of the scan's "now" (UTC):
+                # not the next day in the user's time zone an hour before midnight
+                tz="UTC",
             )
         )
         # the scan's memory budget is a cron worker's (ScanBudget): this test process,
