@@ -1,6 +1,6 @@
 {
     "name": "CRM Guardian",
-    "version": "18.0.1.9.0",
+    "version": "18.0.1.10.0",
     "category": "Sales/CRM",
     "summary": "CRM health & follow-up: what needs attention today, and why",
     "author": "Guardian Apps",
