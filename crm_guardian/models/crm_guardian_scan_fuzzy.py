@@ -425,8 +425,7 @@ class CrmGuardianScan(models.AbstractModel):
             ["int32", "int32"],
         )
         # a pair found in several blocks of different parts was stored once per part
-        packed = np.unique((lower.astype(np.int64) << 32) | higher)
-        candidates = np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1)
+        candidates = matcher.distinct_pairs(lower, higher)
         cr.execute(
             SQL(
                 "SELECT res_id, data FROM crm_guardian_duplicate_record "
@@ -511,13 +510,14 @@ class CrmGuardianScan(models.AbstractModel):
     @api.model
     def _fuzzy_normalise(self, code, domain):
         """An iterator of ``(id, tagged keys, text)``, one per record of ``domain``: its
-        blocking keys tagged with the check's tag (``matcher.block_keys``) and its
-        compared values as stored (``matcher.dumps``). The records are read here (one
-        query), each normalised when the iterator reaches it and dropped once done:
-        tens of thousands of prepared records alive at once cost the cycle collector
-        more than normalising them."""
+        blocking keys tagged with the check's tag (``matcher.stored_keys``) and its
+        compared values as stored (``matcher.stored_line``, the text of
+        ``matcher.dumps``). The records are read here (one query, rows as tuples), each
+        normalised when the iterator reaches it and dropped once done: tens of
+        thousands of prepared records alive at once cost the cycle collector more than
+        normalising them."""
         model, _base, company, columns = FUZZY_CHECKS[code]
-        # rows as tuples, no dict per record (see _normalised for their columns)
+        # no dict per record (see _normalised for the columns)
         rows = self.env.execute_query(
             self.with_context(active_test=False)._rows_sql(model, domain, columns)
         )
@@ -692,10 +692,9 @@ class CrmGuardianScan(models.AbstractModel):
         if not excluded:
             return candidates
         # a pair marked as not duplicates is stored lower id first, as candidates are
-        packed = (candidates[:, 0] << 32) | candidates[:, 1]
-        marks = np.fromiter(((a << 32) | b for a, b in excluded), np.int64, len(excluded))
+        marked = np.isin(matcher.pack(candidates), matcher.pack(matcher.pair_array(excluded)))
         keep = np.ones(len(candidates), dtype=bool)
-        for k in np.flatnonzero(np.isin(packed, marks)).tolist():
+        for k in np.flatnonzero(marked).tolist():
             a, b = candidates[k].tolist()
             keep[k] = excluded[a, b] != (prints[a], prints[b])
         return candidates[keep]

@@ -4,12 +4,14 @@ checks and ``bench/duplicates_bench.py``.
 
 A record is a dict with ``id`` and any of ``name``, ``company`` (a lead's company name,
 when it has a contact name too), ``street``, ``street2``, ``zip``, ``city``,
-``country_id``, ``email``, ``phone``. :func:`prepare` normalises it once;
-:func:`block_keys` gives its blocking keys; :func:`compare` scores a pair (similarity per
-field compared, weighted mean over the fields both records have), :func:`score_pairs`
-and :func:`score_stored` many pairs at once (its result; faster when records have many
-pairs each); :func:`group_pairs` builds groups with the chaining guard. The method and
-its figures: README, "Fuzzy duplicates".
+``country_id``, ``email``, ``phone``. :func:`prepare` normalises it once
+(:func:`normalise` on plain values, what the scan's keys phase calls with
+:func:`stored_keys` and :func:`stored_line`); :func:`block_keys` gives its blocking
+keys; :func:`compare` scores a pair (similarity per field compared, weighted mean over
+the fields both records have), :func:`score_pairs` and :func:`score_stored` many pairs
+at once (its result; faster when records have many pairs each); :func:`group_pairs`
+builds groups with the chaining guard. The method and its figures: README, "Fuzzy
+duplicates".
 """
 
 import functools
@@ -842,13 +844,23 @@ def block_pairs(keys, ids, cap=BLOCK_CAP):
         seconds.append(ids[row[live] + distance])
         distance += 1
         live = live[position[live] + distance < size[live]]
-    first, second = np.concatenate(firsts), np.concatenate(seconds)
-    # a record twice in a block (two of its keys with one hash) is no pair
+    pairs = distinct_pairs(np.concatenate(firsts), np.concatenate(seconds))
+    return pairs[:, 0].astype(ids.dtype), pairs[:, 1].astype(ids.dtype)
+
+
+def distinct_pairs(first, second):
+    """The distinct pairs of the ids ``first[k]``, ``second[k]`` (arrays of ids below
+    2**31), lower id first, sorted, as an array of two columns (``int64``); a record
+    paired with itself (twice in a block: two of its keys with one hash) is no pair."""
     first, second = first[first != second], second[first != second]
-    packed = np.unique(
-        (np.minimum(first, second).astype(np.int64) << 32) | np.maximum(first, second)
-    )
-    return (packed >> 32).astype(ids.dtype), (packed & 0xFFFFFFFF).astype(ids.dtype)
+    packed = np.unique(pack(np.stack([np.minimum(first, second), np.maximum(first, second)], 1)))
+    return np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1)
+
+
+def pack(pairs):
+    """Each pair of ``pairs`` (an array of two columns of ids below 2**31) as one
+    ``int64``: the first id in the high bits (the order of pairs, lower id first)."""
+    return (pairs[:, 0].astype(np.int64) << 32) | pairs[:, 1]
 
 
 def group_pairs(pairs, max_size=20):
