@@ -624,8 +624,8 @@ class CrmGuardianScan(models.AbstractModel):
         """The pairs ``(a, b)`` (``a < b``, an array of two columns) of the records of
         ``normalised`` (see :meth:`_fuzzy_normalise`) and those sharing one of their
         blocks of at most ``matcher.BLOCK_CAP`` records (a rescan: a full pass finds
-        its candidates by grouping all keys). One query: the members of the small blocks among the
-        records' keys, through the check's key index."""
+        its candidates by grouping all keys). One query: the members of the small
+        blocks among the records' keys, through the check's key index."""
         keys = {key for _record_id, record_keys, _text in normalised for key in record_keys}
         mine = {record_id for record_id, _keys, _text in normalised}
         if not keys:
@@ -730,9 +730,10 @@ class CrmGuardianScan(models.AbstractModel):
     def _fuzzy_exclusions(self, model, candidates):
         """``{(a, b): (fingerprint a, fingerprint b)}`` of the pairs marked as not
         duplicates, at least those among ``candidates`` (an array of two columns, lower
-        id first, as the marks are stored): the marks within the bounds of the candidates' ids, one
-        range of the marks' unique index (a pairs unit's higher ids are one id range;
-        an array of its tens of thousands of ids cost more than the lookup)."""
+        id first, as the marks are stored): the marks within the bounds of the
+        candidates' ids, one range of the marks' unique index (a pairs unit's higher
+        ids are one id range; an array of its tens of thousands of ids cost more than
+        the lookup)."""
         lows, highs = candidates[:, 0], candidates[:, 1]
         self.env.cr.execute(
             SQL(
@@ -873,8 +874,7 @@ class CrmGuardianScan(models.AbstractModel):
 def _normalised(row, company, tag):
     """``(id, tagged keys, text)`` of a fuzzy check's row (see ``_fuzzy_normalise``): a
     tuple of the values of its columns (``FUZZY_CHECKS``). A lead without a contact
-    name is compared by its company's name, as a company; a record without a phone by
-    its mobile."""
+    name is compared by its company's name; a record without a phone by its mobile."""
     record_id, contact, company_name, street, street2, zip_, city, country, email, phone, mobile = (
         row
     )

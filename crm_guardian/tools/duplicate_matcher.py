@@ -141,8 +141,8 @@ def _street_parts(text):
 
 
 def prepare(record, company=False):
-    """The normalised form of ``record`` (see the module docstring): the dict of
-    :func:`loads` of its :func:`normalise` d values."""
+    """The normalised form of ``record`` (see the module docstring): the dict
+    :func:`loads` gives of the values :func:`normalise` gives."""
     get = record.get
     values = normalise(
         get("name"),
@@ -224,8 +224,8 @@ def dumps(prepared):
 
 
 def stored_line(values):
-    """The stored line of a record's :func:`normalise` d ``values``: :func:`dumps` of its
-    prepared record."""
+    """The stored line of a record whose values :func:`normalise` gave as ``values``:
+    :func:`dumps` of its prepared record."""
     return _SEP.join(values)
 
 
@@ -270,8 +270,8 @@ def block_keys(prepared):
     and the house number found 0.1-0.2 % of FEBRL's pairs no other key found, for one
     stored key in seven: dropped.) The city keys of a name's shorter tokens hold the
     initial of its longest: a given name is short and common, its blocks by city alone
-    were namesakes (70 % of the candidate pairs of a million generated leads, 15 % with
-    the initial; 0.2-0.7 % of FEBRL's pairs lost, see the README)."""
+    were namesakes (70 % of the candidate pairs of a million generated leads, a third
+    with the initial, of 60 % fewer; 0.2-0.5 point of FEBRL's recall, see the README)."""
     if "keys" not in prepared:
         names = prepared["names"]
         prepared["keys"] = _keys(
@@ -287,8 +287,8 @@ def block_keys(prepared):
 
 
 def stored_keys(values, prefix=""):
-    """:func:`block_keys` of the record whose :func:`normalise` d values are ``values``,
-    each prefixed with ``prefix``."""
+    """:func:`block_keys` of the record whose values :func:`normalise` gave as
+    ``values``, each prefixed with ``prefix``."""
     names, _company, _street, number, word, _street2, zip_, city, _country, email, phone = values
     return _keys(names.split(), zip_, city, word, number, email, phone, prefix)
 
